@@ -1,0 +1,1 @@
+"""Rasa channel adapters for つながりナビ: LINE connector and the web chat widget."""

@@ -1,0 +1,347 @@
+"""LINE Messaging API input channel for Rasa 3.6.
+
+Enable it in ``credentials.yml`` with::
+
+    channels.line.LineInput: {}
+
+Configuration comes from the environment only (secrets never go into files):
+
+- ``LINE_CHANNEL_SECRET``       verifies ``X-Line-Signature``;
+- ``LINE_CHANNEL_ACCESS_TOKEN`` authorises reply / push calls;
+- ``LINE_USER_ID_SECRET``       keys the HMAC that replaces LINE user IDs
+  (required when the channel is enabled);
+- ``LINE_API_BASE``             default ``https://api.line.me`` (tests point it
+  at a fake server).
+
+The channel is enabled exactly when the channel secret and the access token
+are both set. Otherwise the blueprint only has the health route, the webhook
+answers 404, and one log line says LINE is disabled.
+
+Webhook: ``POST /webhooks/line/callback``. The signature is checked on the raw
+body (HMAC-SHA256 with the channel secret, base64, constant-time compare);
+missing → 401, wrong → 403, and nothing is processed. Valid requests get 200
+at once; events are processed in background tasks:
+
+- ``message`` / text → the text goes to Rasa;
+- ``postback`` → ``postback.data`` (e.g. ``/seek_counseling``) goes to Rasa;
+- ``follow`` → ``/greet`` goes to Rasa;
+- ``unfollow`` → nothing is sent;
+- other message types (stickers, images, …) → a short polite text, no Rasa.
+
+Bot messages of one turn are converted (see ``channels.line_messages``) and
+sent with the reply token, five at most; any further messages are pushed. If
+the reply token cannot be used (400 invalid/expired, or no answer), every
+message is pushed instead (push carries ``X-Line-Retry-Key``).
+
+Redelivered events are dropped by ``webhookEventId`` using a bounded
+in-memory TTL cache (per process: with several Rasa processes behind a load
+balancer a redelivery reaching another process is not caught).
+
+Raw LINE user IDs never reach Rasa: the sender ID is
+``tsunagari.line_ids.hash_line_user_id``; the raw ID is kept only in memory for
+the duration of the turn, to address push messages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import hmac
+import json
+import logging
+import os
+import time
+from collections import OrderedDict
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Set, Text
+
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+
+from channels import line_messages as lm
+from channels.line_api import DEFAULT_API_BASE, LineApiClient
+from tsunagari import line_ids
+
+logger = logging.getLogger(__name__)
+
+GREET_PAYLOAD = "/greet"
+CHANNEL_METADATA = {"channel": "line"}
+MAX_TEXT_IN = 2000  # longer user texts are cut before they reach Rasa
+
+
+def verify_signature(channel_secret: str, body: bytes, signature: Optional[str]) -> bool:
+    """Check ``X-Line-Signature``: base64(HMAC-SHA256(channel secret, raw body))."""
+    if not signature:
+        return False
+    digest = hmac.new(channel_secret.encode("utf-8"), body, hashlib.sha256).digest()
+    expected = base64.b64encode(digest)
+    return hmac.compare_digest(expected, signature.strip().encode("utf-8", "replace"))
+
+
+class EventIdCache:
+    """Bounded in-memory TTL set of webhook event IDs (for redelivery dedup)."""
+
+    def __init__(self, ttl_seconds: float = 24 * 3600, max_entries: int = 10000) -> None:
+        self.ttl = ttl_seconds
+        self.max_entries = max_entries
+        self._seen: "OrderedDict[str, float]" = OrderedDict()
+
+    def _purge(self, now: float) -> None:
+        while self._seen:
+            key, expires = next(iter(self._seen.items()))
+            if expires > now and len(self._seen) <= self.max_entries:
+                break
+            self._seen.popitem(last=False)
+
+    def seen_before(self, event_id: str) -> bool:
+        """Record ``event_id``; True if it was already recorded and not expired."""
+        now = time.monotonic()
+        self._purge(now)
+        if event_id in self._seen:
+            return True
+        self._seen[event_id] = now + self.ttl
+        self._purge(now)
+        return False
+
+    def __len__(self) -> int:
+        return len(self._seen)
+
+
+class LineOutput(OutputChannel):
+    """Collects the bot messages of one turn; ``flush`` sends them to LINE."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return "line"
+
+    def __init__(self, client: LineApiClient, reply_token: Optional[str], line_user_id: str) -> None:
+        self.client = client
+        self.reply_token = reply_token
+        self._to = line_user_id  # raw id: memory only, used as push target
+        self.messages: List[Dict[str, Any]] = []
+
+    def __repr__(self) -> str:
+        return "LineOutput()"
+
+    async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
+        self.messages.append(dict(message))
+
+    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
+        self.messages.append({"text": text})
+
+    async def send_text_with_buttons(self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]], **kwargs: Any) -> None:
+        self.messages.append({"text": text, "buttons": buttons})
+
+    async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any) -> None:
+        self.messages.append({"custom": json_message})
+
+    async def send_image_url(self, recipient_id: Text, image: Text, **kwargs: Any) -> None:
+        self.messages.append({"image": image})
+
+    async def flush(self) -> None:
+        line_messages = lm.bot_messages_to_line(self.messages)
+        self.messages = []
+        await send_line_messages(self.client, self.reply_token, self._to, line_messages)
+        self.reply_token = None
+
+
+async def send_line_messages(
+    client: LineApiClient, reply_token: Optional[str], to: Optional[str], messages: List[Dict[str, Any]]
+) -> None:
+    """Reply with the first five messages, push the rest; push all if the reply fails."""
+    if not messages:
+        return
+    batches = lm.chunks(messages, 5)
+    if reply_token:
+        result = await client.reply(reply_token, batches[0])
+        if result.ok:
+            batches = batches[1:]
+        elif result.reply_token_unusable or result.status == 0 or result.status >= 500:
+            logger.info("LINE: reply token unusable (status %s); falling back to push", result.status)
+        else:
+            logger.error("LINE: reply rejected with %s (%s); not retried", result.status, result.message)
+            return
+    if batches and not to:
+        logger.warning("LINE: %d message batch(es) not pushed: no push target", len(batches))
+        return
+    for batch in batches:
+        result = await client.push(to, batch)
+        if not result.ok:
+            break
+
+
+class LineInput(InputChannel):
+    """Rasa input channel for the LINE Messaging API (webhook ``/webhooks/line/callback``)."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return "line"
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "InputChannel":
+        credentials = credentials or {}
+        for key in ("channel_secret", "secret", "access_token", "channel_access_token"):
+            if key in credentials:
+                logger.warning("LINE: '%s' in credentials.yml is ignored; use environment variables", key)
+        return cls.from_env()
+
+    @classmethod
+    def from_env(cls, environ: Optional[Dict[str, str]] = None) -> "LineInput":
+        env = os.environ if environ is None else environ
+        return cls(
+            channel_secret=env.get("LINE_CHANNEL_SECRET") or None,
+            access_token=env.get("LINE_CHANNEL_ACCESS_TOKEN") or None,
+            user_id_secret=env.get(line_ids.ENV_VAR) or None,
+            api_base=env.get("LINE_API_BASE") or DEFAULT_API_BASE,
+        )
+
+    def __init__(
+        self,
+        channel_secret: Optional[str] = None,
+        access_token: Optional[str] = None,
+        user_id_secret: Optional[str] = None,
+        api_base: str = DEFAULT_API_BASE,
+        dedup_ttl_seconds: float = 24 * 3600,
+        dedup_max_entries: int = 10000,
+    ) -> None:
+        self.enabled = bool(channel_secret and access_token)
+        self._channel_secret = channel_secret or ""
+        self._user_id_secret = user_id_secret or ""
+        if self.enabled and not self._user_id_secret:
+            raise line_ids.MissingSecretError(
+                "LINE is enabled (LINE_CHANNEL_SECRET and LINE_CHANNEL_ACCESS_TOKEN are set) "
+                f"but {line_ids.ENV_VAR} is not; refusing to start without user-id hashing."
+            )
+        self.client = LineApiClient(access_token or "", api_base) if self.enabled else None
+        self.seen_events = EventIdCache(dedup_ttl_seconds, dedup_max_entries)
+        self._tasks: Set[asyncio.Task] = set()
+
+    def __repr__(self) -> str:
+        return f"LineInput(enabled={self.enabled})"
+
+    # -- helpers ---------------------------------------------------------------
+
+    def sender_id(self, line_user_id: str) -> str:
+        return line_ids.hash_line_user_id(line_user_id, self._user_id_secret)
+
+    async def wait_idle(self, timeout: float = 30.0) -> None:
+        """Wait for background event tasks (used by tests and on shutdown)."""
+        if self._tasks:
+            await asyncio.wait(list(self._tasks), timeout=timeout)
+
+    def _spawn(self, coro: Awaitable[None]) -> None:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # -- event handling ----------------------------------------------------------
+
+    async def handle_event(self, event: Dict[str, Any], on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
+        event_type = event.get("type")
+        source = event.get("source") or {}
+        line_user_id = source.get("userId")
+        if source.get("type") != "user" or not line_user_id:
+            logger.info("LINE: ignored a %s event from a non-user source", event_type)
+            return
+        if event.get("mode", "active") != "active":
+            logger.info("LINE: ignored a %s event in %s mode", event_type, event.get("mode"))
+            return
+
+        reply_token = event.get("replyToken")
+        text: Optional[str] = None
+        if event_type == "message":
+            message = event.get("message") or {}
+            if message.get("type") == "text":
+                text = str(message.get("text") or "")[:MAX_TEXT_IN]
+            else:
+                await send_line_messages(self.client, reply_token, line_user_id, [lm.text_message(lm.UNSUPPORTED_MESSAGE_TEXT)])
+                return
+        elif event_type == "postback":
+            text = str((event.get("postback") or {}).get("data") or "")[:MAX_TEXT_IN]
+        elif event_type == "follow":
+            text = GREET_PAYLOAD
+        elif event_type == "unfollow":
+            return
+        else:
+            logger.debug("LINE: ignored event type %s", event_type)
+            return
+        if not text or not text.strip():
+            return
+
+        sender_id = self.sender_id(line_user_id)
+        output = LineOutput(self.client, reply_token, line_user_id)
+        user_message = UserMessage(
+            text,
+            output,
+            sender_id,
+            input_channel=self.name(),
+            metadata=dict(CHANNEL_METADATA),
+        )
+        try:
+            await on_new_message(user_message)
+        except Exception as exc:  # never let one event crash the worker; no text in logs
+            logger.error("LINE: message handling failed (%s)", type(exc).__name__)
+        await output.flush()
+
+    async def process_events(self, events: List[Dict[str, Any]], on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
+        for event in events:
+            if not isinstance(event, dict):
+                continue
+            event_id = event.get("webhookEventId")
+            if event_id and self.seen_events.seen_before(str(event_id)):
+                logger.info("LINE: dropped redelivered event")
+                continue
+            try:
+                await self.handle_event(event, on_new_message)
+            except Exception as exc:
+                logger.error("LINE: event processing failed (%s)", type(exc).__name__)
+
+    # -- blueprint -----------------------------------------------------------------
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        line_webhook = Blueprint(f"line_webhook_{id(self)}", __name__)
+
+        @line_webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok", "enabled": self.enabled})
+
+        if not self.enabled:
+            logger.info(
+                "LINE is disabled: LINE_CHANNEL_SECRET and LINE_CHANNEL_ACCESS_TOKEN are not both set; "
+                "no webhook route is registered."
+            )
+            return line_webhook
+
+        logger.info("LINE is enabled; webhook at /webhooks/line/callback (API base %s)", self.client.api_base)
+
+        @line_webhook.route("/callback", methods=["POST"])
+        async def callback(request: Request) -> HTTPResponse:
+            signature = request.headers.get("X-Line-Signature")
+            body = request.body or b""
+            if not signature:
+                logger.warning("LINE: webhook without signature rejected")
+                return response.json({"error": "missing signature"}, status=401)
+            if not verify_signature(self._channel_secret, body, signature):
+                logger.warning("LINE: webhook with invalid signature rejected")
+                return response.json({"error": "invalid signature"}, status=403)
+            try:
+                payload = json.loads(body.decode("utf-8"))
+                events = payload.get("events") or []
+                if not isinstance(events, list):
+                    raise ValueError
+            except (ValueError, UnicodeDecodeError, AttributeError):
+                return response.json({"error": "bad request"}, status=400)
+            if events:
+                self._spawn(self.process_events(events, on_new_message))
+            return response.text("OK")
+
+        @line_webhook.listener("after_server_stop")
+        async def close_client(*_: Any) -> None:
+            await self.wait_idle(timeout=5.0)
+            if self.client is not None:
+                await self.client.close()
+
+        return line_webhook
