@@ -1,0 +1,177 @@
+"""Engine and sessions for the directory database, created lazily once per process.
+
+Nothing connects at import time: the Rasa action server imports this module
+long before the first lookup, and the CLI may point at another database.
+"""
+from __future__ import annotations
+
+import os
+import threading
+import weakref
+from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterator
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import StaticPool
+
+ENV_DATABASE_URL = "TSUNAGARI_DATABASE_URL"
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_SQLITE_PATH = REPO_ROOT / "var" / "directory.sqlite3"
+# Arbitrary constant for pg_advisory_lock, so two processes never migrate/seed at once.
+_PG_LOCK_ID = 0x7453554E  # "tSUN"
+
+_ensure_lock = threading.Lock()
+_ensured: "weakref.WeakSet[Engine]" = weakref.WeakSet()
+_created_engines: list[Engine] = []  # lru_cache cannot be iterated; reset() disposes these
+
+
+def database_url() -> str:
+    """TSUNAGARI_DATABASE_URL, or the SQLite file var/directory.sqlite3 under the repo root."""
+    url = os.environ.get(ENV_DATABASE_URL, "").strip()
+    if url:
+        return url
+    return f"sqlite:///{DEFAULT_SQLITE_PATH}"
+
+
+def _is_memory_sqlite(url: str) -> bool:
+    u = make_url(url)
+    return u.get_backend_name() == "sqlite" and u.database in (None, "", ":memory:")
+
+
+@lru_cache(maxsize=None)
+def _engine_for(url: str) -> Engine:
+    u = make_url(url)
+    backend = u.get_backend_name()
+    kwargs: dict = {"future": True}
+    if backend == "postgresql":
+        kwargs.update(pool_size=5, max_overflow=10, pool_pre_ping=True, pool_recycle=1800)
+    elif backend == "sqlite":
+        if _is_memory_sqlite(url):
+            # One shared connection, otherwise every checkout sees an empty database.
+            kwargs.update(poolclass=StaticPool, connect_args={"check_same_thread": False})
+        else:
+            Path(u.database).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
+            kwargs.update(connect_args={"check_same_thread": False})
+    engine = create_engine(url, **kwargs)
+    if backend == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    _created_engines.append(engine)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def get_engine(url: str | None = None) -> Engine:
+    """The process-wide engine for `url` (default: database_url())."""
+    return _engine_for(url or database_url())
+
+
+@lru_cache(maxsize=None)
+def _sessionmaker_for(url: str) -> sessionmaker:
+    return sessionmaker(bind=_engine_for(url), future=True, expire_on_commit=False)
+
+
+def get_sessionmaker(url: str | None = None) -> sessionmaker:
+    return _sessionmaker_for(url or database_url())
+
+
+@contextmanager
+def session_scope(url: str | None = None) -> Iterator[Session]:
+    """One short transaction: commit on success, roll back on any error."""
+    factory = get_sessionmaker(url)
+    with factory.begin() as session:
+        yield session
+
+
+def reset() -> None:
+    """Dispose cached engines (tests, or after changing TSUNAGARI_DATABASE_URL)."""
+    while _created_engines:
+        _created_engines.pop().dispose()
+    _engine_for.cache_clear()
+    _sessionmaker_for.cache_clear()
+    with _ensure_lock:
+        _ensured.clear()
+
+
+def migrations_path() -> Path:
+    """The Alembic script folder: repo checkout first, then the installed package copy."""
+    repo = REPO_ROOT / "migrations"
+    if (repo / "env.py").exists():
+        return repo
+    return Path(__file__).resolve().parent / "migrations"
+
+
+def alembic_config(engine: Engine | None = None):
+    """Alembic Config built in code, so it works from any working directory."""
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(migrations_path()))
+    if engine is not None:
+        url = engine.url.render_as_string(hide_password=False)
+        cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+def upgrade_schema(engine: Engine | None = None, revision: str = "head") -> None:
+    """Run Alembic migrations up to `revision` on `engine` (default engine if None)."""
+    from alembic import command
+
+    engine = engine or get_engine()
+    cfg = alembic_config(engine)
+    with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_LOCK_ID})")
+        cfg.attributes["connection"] = connection
+        command.upgrade(cfg, revision)
+
+
+def current_revision(engine: Engine | None = None) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    engine = engine or get_engine()
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
+    cfg = alembic_config()
+    return ScriptDirectory.from_config(cfg).get_current_head()
+
+
+def ensure_database(engine: Engine | None = None) -> bool:
+    """Migrate to head and load the seed when the directory is empty.
+
+    Idempotent and cheap after the first call in a process. Returns True when the
+    seed was loaded by this call.
+    """
+    engine = engine or get_engine()
+    with _ensure_lock:
+        if engine in _ensured:
+            return False
+        upgrade_schema(engine)
+        from .directory.seed import load_seed_if_empty
+
+        factory = sessionmaker(bind=engine, future=True, expire_on_commit=False)
+        with factory.begin() as session:
+            if session.bind.dialect.name == "postgresql":
+                session.execute(_advisory_lock_sql())
+            seeded = load_seed_if_empty(session)
+        _ensured.add(engine)
+        return seeded
+
+
+def _advisory_lock_sql():
+    from sqlalchemy import text
+
+    return text(f"SELECT pg_advisory_xact_lock({_PG_LOCK_ID})")

@@ -1,0 +1,1 @@
+"""Partner directory: organisations, services, hours, provenance and lookup."""
