@@ -1,0 +1,73 @@
+# つながりナビ: the same targets locally and in CI.
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+RASA := $(BIN)/rasa
+MODEL := models/tsunagari.tar.gz
+TRAIN_INPUTS := config.yml domain.yml $(shell find data components -name '*.yml' -o -name '*.py' 2>/dev/null | sort)
+export PYTHONPATH := $(CURDIR)
+export PYTHONIOENCODING := utf-8
+export LANG := C.UTF-8
+export TF_CPP_MIN_LOG_LEVEL := 2
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+
+.PHONY: setup train run shell test test-unit test-data test-stories test-model test-e2e bench lock clean
+
+## setup: create .venv with Python 3.10 and install the lock (quick when nothing changed)
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	@test -x $(BIN)/python || $$(scripts/find-python.sh) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip==24.0"
+	$(BIN)/python -m pip install --quiet --no-deps -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	@touch $@
+
+## train: train only when data, domain, config or components changed
+train: $(MODEL)
+
+$(MODEL): $(VENV)/.installed $(TRAIN_INPUTS)
+	$(RASA) train --fixed-model-name tsunagari --out models
+	@touch $@
+
+## run: start the action server and the Rasa server (REST, socket.io, web chat)
+run: train
+	$(BIN)/tsunagari directory init
+	scripts/run.sh
+
+## shell: the staff testing shell (rasa shell with the action server running)
+shell: train
+	$(BIN)/tsunagari directory init
+	scripts/shell.sh
+
+## test: every test (unit, data validation, test stories, held-out NLU, end-to-end)
+test: test-unit test-data test-stories test-model test-e2e
+
+test-unit: setup
+	$(BIN)/python -m pytest -q tests/unit tests/directory tests/actions
+
+test-data: setup
+	$(RASA) data validate --fail-on-warnings
+
+test-stories: train
+	$(RASA) test core --stories tests/stories --model $(MODEL) --out results/core --fail-on-prediction-errors
+
+test-model: train
+	$(BIN)/python -m pytest -q tests/model
+
+test-e2e: train
+	$(BIN)/python -m pytest -q tests/channels tests/browser
+
+## bench: start-up time, memory, REST round trips, directory lookups
+bench: train
+	$(BIN)/tsunagari directory init
+	$(BIN)/python benchmarks/bench_server.py
+	$(BIN)/python benchmarks/bench_lookup.py
+
+## lock: re-pin every transitive version from requirements.in
+lock:
+	$(BIN)/python -m pip install --quiet -r requirements.in
+	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^-e ' > requirements.lock
+
+clean:
+	rm -rf models results artifacts

@@ -1,0 +1,1 @@
+"""Custom actions for つながりナビ: thin adapters over the `tsunagari` package."""

@@ -1,0 +1,35 @@
+"""Small helpers shared by the actions."""
+from __future__ import annotations
+
+from typing import Any, Optional, Text
+
+from rasa_sdk import Tracker
+
+# Intents that must never be read as an answer to the referral form.
+SAFETY_INTENTS = frozenset({"crisis", "crisis_unsafe", "crisis_safe", "hyperbole"})
+
+
+def in_crisis(tracker: Tracker) -> bool:
+    """True once a crisis was detected in this session."""
+    return bool(tracker.get_slot("crisis"))
+
+
+def latest_intent(tracker: Tracker) -> Optional[Text]:
+    return (tracker.latest_message.get("intent") or {}).get("name")
+
+
+def latest_text(tracker: Tracker) -> Text:
+    return tracker.latest_message.get("text") or ""
+
+
+def latest_entity(tracker: Tracker, entity: Text) -> Optional[Any]:
+    """The value of `entity` in the latest message (buttons send these)."""
+    for item in tracker.latest_message.get("entities") or []:
+        if item.get("entity") == entity:
+            return item.get("value")
+    return None
+
+
+def input_channel(tracker: Tracker) -> Text:
+    """Name of the channel the latest message came from, for aggregate counts."""
+    return tracker.get_latest_input_channel() or "unknown"

@@ -1,0 +1,72 @@
+"""Adapter between the actions and the partner directory.
+
+SQLAlchemy calls are synchronous, so they run in a worker thread and never
+block the action server's event loop. The embedded SQLite directory is
+created and seeded on first use, not at import time.
+"""
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import threading
+from datetime import datetime
+from typing import Optional
+
+logger = logging.getLogger(__name__)
+
+_ready = False
+_ready_lock = threading.Lock()
+
+
+def _ensure_ready() -> None:
+    global _ready
+    if _ready:
+        return
+    with _ready_lock:
+        if not _ready:
+            from tsunagari.db import ensure_database
+
+            ensure_database()
+            _ready = True
+
+
+def _lookup_sync(category: str, channel: Optional[str], when: Optional[str], at: datetime, limit: int):
+    from tsunagari.db import session_scope
+    from tsunagari.directory.lookup import LookupRequest, find_services
+
+    _ensure_ready()
+    request = LookupRequest(category=category, channel=channel, when=when, at=at, limit=limit)
+    with session_scope() as session:
+        return find_services(session, request)
+
+
+def _record_crisis_sync(at: datetime, channel: str) -> None:
+    from tsunagari.db import session_scope
+    from tsunagari.directory.repository import record_crisis_event
+
+    _ensure_ready()
+    with session_scope() as session:
+        record_crisis_event(session, at, channel)
+
+
+async def _in_thread(func, *args):
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(None, functools.partial(func, *args))
+
+
+async def lookup(category: str, channel: Optional[str], when: Optional[str], at: datetime, limit: int = 3):
+    """Find up to `limit` services; raises on a directory failure."""
+    return await _in_thread(_lookup_sync, category, channel, when, at, limit)
+
+
+async def record_crisis_event(at: datetime, channel: str) -> None:
+    """Count a crisis event for the ward's aggregate report (no text, no id).
+
+    Counting must never stand between a person and the crisis reply, so a
+    failure is logged and swallowed.
+    """
+    try:
+        await _in_thread(_record_crisis_sync, at, channel)
+    except Exception:  # noqa: BLE001 - see docstring
+        logger.exception("could not record a crisis event")

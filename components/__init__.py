@@ -1,0 +1,1 @@
+"""Custom Rasa NLU graph components (thin adapters over the tsunagari package)."""
