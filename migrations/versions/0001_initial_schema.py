@@ -45,6 +45,7 @@ def upgrade() -> None:
     sa.Column('district', sa.String(length=40), nullable=True),
     sa.Column('hidden', sa.Boolean(), nullable=False),
     sa.Column('hidden_reason', sa.Text(), nullable=True),
+    sa.Column('staff_notes', sa.Text(), nullable=True),
     sa.Column('public', sa.Boolean(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),

@@ -150,14 +150,14 @@ class Schedule:
                 return midnight + timedelta(minutes=start)
         return None
 
-    def today_spans(self, day: date) -> tuple[list[Span], bool]:
-        """What to show for `day`: the previous day's spill-over plus the day's own spans."""
+    def today_spans(self, day: date) -> tuple[list[Span], list[Span], bool]:
+        """What to show for `day`: the previous day's spill-over, the day's own spans, certainty."""
         if self.hours_type == "24h":
-            return [(0, DAY_MIN)], True
+            return [], [(0, DAY_MIN)], True
         prev, _ = self.day_spans(day - timedelta(days=1))
         spill = [(0, closes - DAY_MIN) for _, closes in prev if closes > DAY_MIN]
         own, certain = self.day_spans(day)
-        return spill + list(own), certain
+        return spill, list(own), certain
 
 
 # --- hours spec text, the format used by the importer, exporter and seed -------------

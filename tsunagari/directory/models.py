@@ -6,7 +6,7 @@ confidence level, because the fact sheet is only partly confirmed.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 
 from sqlalchemy import (
     Boolean,
@@ -79,6 +79,7 @@ class Organisation(ProvenanceMixin, Base):
     district = Column(String(40), nullable=True)  # 品川/大崎/大井/荏原/八潮; NULL = outside or ward-wide
     hidden = Column(Boolean, nullable=False, default=False)  # staff decision ("do not show")
     hidden_reason = Column(Text, nullable=True)
+    staff_notes = Column(Text, nullable=True)  # never shown to residents
     public = Column(Boolean, nullable=False, default=False)  # derived: see repository.refresh_visibility
     created_at = Column(DateTime(timezone=True), nullable=False, default=_utcnow)
     updated_at = Column(DateTime(timezone=True), nullable=False, default=_utcnow, onupdate=_utcnow)
@@ -299,5 +300,4 @@ __all__ = [
     "Contact",
     "DirectoryMeta",
     "CrisisEvent",
-    "date",
 ]

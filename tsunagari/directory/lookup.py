@@ -1,0 +1,687 @@
+"""find_services: the query the Rasa actions (and `tsunagari directory find`) run.
+
+Only facts that may be shown reach a card: verified facts, and partly facts
+together with their date. Ranking puts services open at the requested time
+first; when nothing fits, the result says so (exact=False) and offers the
+nearest honest alternative instead of an empty answer.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any, Iterable, Sequence
+
+from sqlalchemy import and_, exists, or_, select
+from sqlalchemy.orm import Session
+
+from ..clock import now as clock_now
+from ..clock import to_tokyo
+from .hours import DAY_MIN, Interval, Schedule, is_holiday, is_weekend_or_holiday
+from .messages import msg, weekday_ja
+from .models import CATEGORIES, Contact as ContactRow
+from .models import OpeningHours, Organisation, Service, ServiceCategory, ServiceChannel
+from .repository import fact_showable
+
+REQUEST_CHANNELS = ("in_person", "phone", "chat", "line", "online")
+WHEN_VALUES = ("now", "weekday_day", "evening", "weekend")
+# Requested channel -> service channels that satisfy it ("chat" also means LINE).
+CHANNEL_MATCH = {"chat": ("chat", "line"), "line": ("line",), "phone": ("phone",),
+                 "in_person": ("in_person",), "online": ("online",)}
+CONTACT_FOR_CHANNEL = {"phone": "phone", "line": "line", "chat": "url", "online": "url", "in_person": "address"}
+# Categories where an open 24-hour listening line is a fair alternative when nothing fits.
+ALT_24H_CATEGORIES = ("counseling", "crisis_line", "free_space", "community_event")
+HORIZON_DAYS = 7
+DAY_START, DAY_END, MORNING_END = 9 * 60, 18 * 60, 6 * 60
+CLOSING_SOON_MIN = 30
+
+
+# --- public data types ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LookupRequest:
+    category: str
+    channel: str | None = None  # in_person/phone/chat/online (chat matches chat and LINE); None = any
+    when: str | None = None  # now/weekday_day/evening/weekend; None = any time
+    at: datetime = field(default_factory=clock_now)
+    age: int | None = None
+    limit: int = 3
+    include_emergency: bool = False  # 110/119-type numbers are listed by find_emergency_contacts
+
+    def __post_init__(self) -> None:
+        if self.category not in CATEGORIES:
+            raise ValueError(f"unknown category {self.category!r}; expected one of {CATEGORIES}")
+        if self.channel in ("any", ""):
+            object.__setattr__(self, "channel", None)
+        if self.channel is not None and self.channel not in REQUEST_CHANNELS:
+            raise ValueError(f"unknown channel {self.channel!r}; expected one of {REQUEST_CHANNELS}")
+        if self.when in ("any", ""):
+            object.__setattr__(self, "when", None)
+        if self.when is not None and self.when not in WHEN_VALUES:
+            raise ValueError(f"unknown time bucket {self.when!r}; expected one of {WHEN_VALUES}")
+        if self.age is not None and not 0 <= self.age <= 120:
+            raise ValueError("age must be between 0 and 120")
+        if self.limit < 1:
+            raise ValueError("limit must be at least 1")
+        object.__setattr__(self, "at", to_tokyo(self.at))
+
+
+@dataclass(frozen=True)
+class Contact:
+    kind: str  # phone | url | line | address
+    label: str  # what to display, e.g. 「0120-783-556」
+    value: str  # tel-able digits for phone, URL, LINE URL/ID/name, address
+    note: str | None = None  # 「最終確認: 2021年」 for partly facts
+
+
+@dataclass(frozen=True)
+class ServiceCard:
+    service_id: str  # the stable service key (same in every database)
+    name: str
+    organisation: str  # empty when the operator itself is not verified
+    description: str
+    contacts: list[Contact]
+    today_hours: str
+    reasons: list[str]
+    open_now: bool | None
+    last_verified: date
+    verified_note: str | None
+    category: str = ""
+    channels: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # sourced extra lines (e.g. 受付は22:30まで)
+    last_verified_text: str = ""  # oldest date of the main facts, at the source's precision
+    fully_verified: bool = False  # every shown fact is 'verified'
+    entry_note: str | None = None  # verified_note when the entry or its hours (not a contact) is partly
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["last_verified"] = self.last_verified.isoformat()
+        return data
+
+
+@dataclass(frozen=True)
+class LookupResult:
+    cards: list[ServiceCard]
+    exact: bool
+    note: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"cards": [c.to_dict() for c in self.cards], "exact": self.exact, "note": self.note}
+
+
+# --- formatting helpers -----------------------------------------------------------------
+
+
+def format_date_ja(value: date, precision: str = "day") -> str:
+    if precision == "year":
+        return msg("date.year", y=value.year)
+    if precision == "month":
+        return msg("date.month", y=value.year, m=value.month)
+    return msg("date.day", y=value.year, m=value.month, d=value.day)
+
+
+def _clock(minute: int) -> str:
+    minute %= DAY_MIN
+    return msg("time.clock", h=minute // 60, m=minute % 60)
+
+
+def _hour_text(minute: int) -> str:
+    minute %= DAY_MIN
+    if minute == 0:
+        minute = DAY_MIN  # an end at midnight reads as 24時
+    h, m = divmod(minute, 60)
+    return msg("time.hour", h=h) if m == 0 else msg("time.hour_minute", h=h, m=m)
+
+
+def _span_text(opens: int, closes: int) -> str:
+    def fmt(minute: int) -> str:
+        if minute == DAY_MIN:
+            return "24:00"
+        if minute > DAY_MIN:
+            return "翌" + _clock(minute - DAY_MIN)
+        return _clock(minute)
+
+    return msg("today_hours.span", opens=fmt(opens), closes=fmt(closes))
+
+
+def _day_label(base: date, day: date) -> str:
+    delta = (day - base).days
+    if delta == 0:
+        return msg("time.day_today")
+    if delta == 1:
+        return msg("time.day_tomorrow")
+    if 1 < delta < 7:
+        return msg("time.day_weekday", weekday=weekday_ja(day.weekday()))
+    return msg("time.day_date", month=day.month, day=day.day, weekday=weekday_ja(day.weekday()))
+
+
+def _minute_to_dt(base: datetime, minute: int) -> datetime:
+    midnight = base.replace(hour=0, minute=0, second=0, microsecond=0)
+    return midnight + timedelta(minutes=minute)
+
+
+def phone_digits(number: str) -> str:
+    """'0120-783-556' -> '0120783556'; '#7119' stays dialable."""
+    return re.sub(r"[^\d#]", "", number)
+
+
+# --- time buckets ----------------------------------------------------------------------
+
+
+def bucket_windows(when: str | None, at: datetime, days: int = HORIZON_DAYS) -> list[tuple[int, int]]:
+    """Windows (minutes relative to at's midnight, from `at` on) that satisfy the bucket."""
+    base = at.date()
+    minute = at.hour * 60 + at.minute
+    windows: list[tuple[int, int]] = []
+    if when == "now":
+        return [(minute, minute + 1)]
+    if when is None:
+        return [(minute, minute + days * DAY_MIN)]
+    for offset in range(-1, days + 1):
+        day = base + timedelta(days=offset)
+        start = offset * DAY_MIN
+        if when == "weekday_day":
+            if day.weekday() < 5 and not is_holiday(day):
+                windows.append((start + DAY_START, start + DAY_END))
+        elif when == "evening":
+            windows.append((start + DAY_END, start + DAY_MIN + MORNING_END))
+        elif when == "weekend":
+            if is_weekend_or_holiday(day):
+                windows.append((start, start + DAY_MIN))
+    clipped = [(max(s, minute), e) for s, e in windows if e > minute]
+    return [(s, e) for s, e in clipped if e > s]
+
+
+def first_fit(intervals: Sequence[Interval], windows: Sequence[tuple[int, int]]) -> tuple[int | None, bool]:
+    """Earliest minute open inside a window; (None, False) when nothing overlaps.
+
+    A certain overlap wins over an earlier uncertain one (holiday rule unknown).
+    """
+    best_uncertain = None
+    for start, end, certain in intervals:
+        for ws, we in windows:
+            lo, hi = max(start, ws), min(end, we)
+            if lo < hi:
+                if certain:
+                    return lo, True
+                if best_uncertain is None or lo < best_uncertain:
+                    best_uncertain = lo
+    return (best_uncertain, False) if best_uncertain is not None else (None, False)
+
+
+# --- candidate loading -----------------------------------------------------------------
+
+
+@dataclass
+class _Candidate:
+    id: int
+    key: str
+    name: str
+    category: str
+    description: str
+    age_min: int | None
+    age_max: int | None
+    eligibility_area: str | None
+    priority: int
+    reservation_required: bool | None
+    cost_free: bool | None
+    anonymous: bool | None
+    confidence: str
+    verified_on: date | None
+    verified_precision: str
+    notes: str | None
+    hours_note: str | None
+    hours_type: str
+    hours_shown: bool
+    hours_confidence: str
+    hours_verified_on: date | None
+    hours_precision: str
+    org_name: str
+    org_confidence: str
+    channels: list[str] = field(default_factory=list)
+    schedule: Schedule = field(default_factory=Schedule)
+    # computed per request
+    intervals: list = field(default_factory=list)
+    tier: int = 3
+    fit_minute: int | None = None
+    open_now: bool | None = None
+    score: int = 0
+
+
+_CANDIDATE_COLUMNS = (
+    Service.id, Service.key, Service.name, Service.category, Service.description, Service.age_min,
+    Service.age_max, Service.eligibility_area, Service.priority, Service.reservation_required,
+    Service.cost_free, Service.anonymous, Service.confidence, Service.verified_on,
+    Service.verified_precision, Service.notes, Service.hours_note, Service.hours_type,
+    Service.holiday_rule, Service.hours_confidence, Service.hours_verified_on, Service.hours_precision,
+    Organisation.name, Organisation.confidence,
+)
+
+
+def _load_candidates(session: Session, *, category: str | None, channels: Iterable[str] | None,
+                     age: int | None, include_emergency: bool, only_24h: bool = False,
+                     keys: Iterable[str] | None = None) -> list[_Candidate]:
+    stmt = select(*_CANDIDATE_COLUMNS).join(Organisation, Service.organisation_id == Organisation.id)
+    stmt = stmt.where(Service.public.is_(True), Organisation.public.is_(True))
+    if category is not None:
+        stmt = stmt.where(exists().where(and_(ServiceCategory.service_id == Service.id,
+                                              ServiceCategory.category == category)))
+    if channels:
+        stmt = stmt.where(exists().where(and_(ServiceChannel.service_id == Service.id,
+                                              ServiceChannel.channel.in_(tuple(channels)))))
+    if age is not None:
+        stmt = stmt.where(or_(Service.age_min.is_(None), Service.age_min <= age),
+                          or_(Service.age_max.is_(None), Service.age_max >= age))
+    if not include_emergency:
+        stmt = stmt.where(Service.emergency.is_(False))
+    if only_24h:
+        stmt = stmt.where(Service.hours_type == "24h")
+    if keys is not None:
+        stmt = stmt.where(Service.key.in_(tuple(keys)))
+    rows = session.execute(stmt).all()
+    if not rows:
+        return []
+    by_id: dict[int, _Candidate] = {}
+    hour_rows: dict[int, list[tuple]] = {}
+    for r in rows:
+        hours_shown = fact_showable(r.hours_confidence, r.hours_verified_on)
+        by_id[r.id] = _Candidate(
+            id=r.id, key=r.key, name=r.name, category=r.category, description=r.description,
+            age_min=r.age_min, age_max=r.age_max, eligibility_area=r.eligibility_area,
+            priority=r.priority or 0, reservation_required=r.reservation_required,
+            cost_free=r.cost_free, anonymous=r.anonymous, confidence=r.confidence,
+            verified_on=r.verified_on, verified_precision=r.verified_precision, notes=r.notes,
+            hours_note=r.hours_note, hours_type=r.hours_type if hours_shown else "unknown",
+            hours_shown=hours_shown, hours_confidence=r.hours_confidence,
+            hours_verified_on=r.hours_verified_on, hours_precision=r.hours_precision,
+            org_name=r[22], org_confidence=r[23],
+        )
+        by_id[r.id].schedule = Schedule(hours_type=by_id[r.id].hours_type, holiday_rule=r.holiday_rule)
+    ids = list(by_id)
+    weekly_ids = [i for i in ids if by_id[i].hours_type == "weekly"]
+    for chunk in _chunks(weekly_ids):
+        for sid, kind, day, opens, closes in session.execute(
+            select(OpeningHours.service_id, OpeningHours.day_kind, OpeningHours.day,
+                   OpeningHours.opens_min, OpeningHours.closes_min).where(OpeningHours.service_id.in_(chunk))
+        ):
+            hour_rows.setdefault(sid, []).append((kind, day, opens, closes))
+    for sid in weekly_ids:
+        c = by_id[sid]
+        c.schedule = Schedule.from_rows("weekly", c.schedule.holiday_rule, hour_rows.get(sid, ()))
+    for chunk in _chunks(ids):
+        for sid, channel in session.execute(
+            select(ServiceChannel.service_id, ServiceChannel.channel).where(ServiceChannel.service_id.in_(chunk))
+        ):
+            by_id[sid].channels.append(channel)
+    return list(by_id.values())
+
+
+def _chunks(ids: list[int], size: int = 500) -> Iterable[list[int]]:
+    for i in range(0, len(ids), size):
+        yield ids[i:i + size]
+
+
+def _load_contacts(session: Session, ids: Iterable[int]) -> dict[int, list[ContactRow]]:
+    ids = list(ids)
+    out: dict[int, list[ContactRow]] = {}
+    if not ids:
+        return out
+    rows = session.execute(
+        select(ContactRow).where(ContactRow.service_id.in_(ids)).order_by(ContactRow.service_id, ContactRow.position)
+    ).scalars()
+    for c in rows:
+        if fact_showable(c.confidence, c.verified_on):
+            out.setdefault(c.service_id, []).append(c)
+    return out
+
+
+# --- ranking ----------------------------------------------------------------------------
+
+
+def _evaluate(c: _Candidate, request: LookupRequest, windows: list[tuple[int, int]]) -> None:
+    at = request.at
+    minute = at.hour * 60 + at.minute
+    sched = c.schedule
+    if sched.has_times:
+        intervals = sched.intervals(at.date(), 1, HORIZON_DAYS + 1)
+        c.open_now = None
+        for start, end, certain in intervals:
+            if start <= minute < end:
+                c.open_now = True if certain else None
+                break
+        else:
+            c.open_now = False
+        c.intervals = intervals
+        fit, certain = first_fit(intervals, windows)
+        if fit is None:
+            c.tier = 3
+        elif not certain:
+            c.tier = 2
+        else:
+            c.tier = 0 if fit <= minute else 1
+        c.fit_minute = fit
+    else:
+        c.open_now = None
+        c.intervals = []
+        c.tier = 2
+        c.fit_minute = None
+    score = 0
+    if request.channel and any(ch in CHANNEL_MATCH[request.channel] for ch in c.channels):
+        score += 2
+    if request.age is not None and (c.age_min is not None or c.age_max is not None):
+        score += 1
+    if c.eligibility_area == "品川区":
+        score += 1
+    if c.confidence == "verified" and (not c.hours_shown or c.hours_confidence == "verified"):
+        score += 1
+    if c.open_now and c.tier == 0:
+        end = _open_until_minute(c, minute)
+        if end is not None and end - minute <= CLOSING_SOON_MIN:
+            score -= 3
+    c.score = score
+
+
+def _open_until_minute(c: _Candidate, minute: int) -> int | None:
+    if c.schedule.hours_type == "24h":
+        return None
+    for start, end, _certain in c.intervals:
+        if start <= minute < end:
+            return end
+    return None
+
+
+def _sort_key(c: _Candidate) -> tuple:
+    later = c.fit_minute if c.tier == 1 and c.fit_minute is not None else 0
+    return (c.tier, later, -c.score, -c.priority, c.confidence != "verified", c.name)
+
+
+def _fits(c: _Candidate, when: str | None) -> bool:
+    return c.tier <= 1 or (when is None and c.tier == 2)
+
+
+# --- card building ----------------------------------------------------------------------
+
+
+def _contact_card(c: ContactRow) -> Contact:
+    note = None
+    if c.confidence != "verified":
+        note = msg("contact.dated", date=format_date_ja(c.verified_on, c.verified_precision))
+    if c.kind == "phone":
+        label = (msg("contact.phone_with_label", number=c.value, label=c.label) if c.label
+                 else msg("contact.phone", number=c.value))
+        return Contact("phone", label, phone_digits(c.value), note)
+    if c.kind == "url":
+        return Contact("url", c.label or msg("contact.url"), c.value, note)
+    if c.kind == "line":
+        if c.value.startswith(("http://", "https://")):
+            label = c.label or msg("contact.line_url")
+        elif c.value.startswith("@"):
+            label = msg("contact.line_id", id=c.value)
+        else:
+            label = msg("contact.line_name", name=c.value)
+        return Contact("line", label, c.value, note)
+    label = (msg("contact.address_with_label", address=c.value, label=c.label) if c.label
+             else msg("contact.address", address=c.value))
+    return Contact("address", label, c.value, note)
+
+
+def _today_hours(c: _Candidate, at: datetime) -> str:
+    sched = c.schedule
+    if sched.hours_type == "24h":
+        return msg("today_hours.always")
+    if sched.hours_type == "appointment":
+        return msg("today_hours.appointment")
+    if sched.hours_type == "web":
+        return msg("today_hours.web")
+    if sched.hours_type != "weekly":
+        return msg("today_hours.unknown")
+    today = at.date()
+    spill, own, certain = sched.today_spans(today)
+    if not spill and not own:
+        if is_holiday(today) and sched.holiday_rule == "closed":
+            return msg("today_hours.closed_holiday")
+        return msg("today_hours.closed")
+    if not spill and own == [(0, DAY_MIN)]:
+        text = msg("today_hours.whole_day")
+    else:
+        parts = ["〜" + _clock(closes) for _, closes in spill]
+        parts += [_span_text(opens, closes) for opens, closes in own]
+        text = msg("today_hours.spans", spans=msg("today_hours.span_joiner").join(parts))
+    if not certain:
+        text += msg("today_hours.holiday_unknown")
+    return text
+
+
+def _reasons(c: _Candidate, request: LookupRequest) -> list[str]:
+    at = request.at
+    minute = at.hour * 60 + at.minute
+    out: list[str] = []
+    if c.schedule.hours_type == "24h":
+        out.append(msg("reasons.always_open"))
+    elif c.open_now and (request.when in (None, "now") or c.tier == 0):
+        end = _open_until_minute(c, minute)
+        if end is not None:
+            if end <= DAY_MIN:
+                out.append(msg("reasons.open_until_today", time=_hour_text(end)))
+            elif end <= DAY_MIN + 12 * 60:
+                out.append(msg("reasons.open_until_tomorrow_morning", time=_hour_text(end - DAY_MIN)))
+            else:
+                day = at.date() + timedelta(days=(end - 1) // DAY_MIN)
+                out.append(msg("reasons.open_until_later", day=_day_label(at.date(), day), time=_hour_text(end)))
+    elif c.schedule.has_times and not c.open_now:
+        nxt = c.fit_minute if c.tier == 1 else _next_open_minute(c, minute)
+        if nxt is not None:
+            when_dt = _minute_to_dt(at, nxt)
+            out.append(msg("reasons.opens_at", day=_day_label(at.date(), when_dt.date()), clock=_clock(nxt)))
+    channels = [ch for ch in c.channels if not request.channel or ch in CHANNEL_MATCH[request.channel]]
+    if channels:
+        out.append(msg(f"reasons.channel.{channels[0]}"))
+    if c.reservation_required is False:
+        out.append(msg("reasons.no_reservation"))
+    if c.anonymous:
+        out.append(msg("reasons.anonymous"))
+    elif c.cost_free:
+        out.append(msg("reasons.free"))
+    if request.age is not None and (c.age_min is not None or c.age_max is not None):
+        out.append(msg("reasons.age_fits"))
+    return out[:4]
+
+
+def _next_open_minute(c: _Candidate, minute: int) -> int | None:
+    for start, _end, certain in c.intervals:
+        if start > minute and certain:
+            return start
+    return None
+
+
+def _build_card(c: _Candidate, contacts: list[ContactRow], request: LookupRequest) -> ServiceCard:
+    # Facts shown on this card and their provenance: the entry itself, hours (if shown), contacts.
+    facts: list[tuple[str, date | None, str]] = [(c.confidence, c.verified_on, c.verified_precision)]
+    if c.hours_shown and c.hours_type in ("weekly", "24h", "appointment"):
+        facts.append((c.hours_confidence, c.hours_verified_on, c.hours_precision))
+    facts += [(x.confidence, x.verified_on, x.verified_precision) for x in contacts]
+    n_main = len(facts) - len(contacts)  # entry (+ hours); contacts carry their own dated note
+    dated = [(d, p) for conf, d, p in facts if d is not None]
+    oldest = min(dated, key=lambda dp: dp[0]) if dated else (c.verified_on or date.today(), "day")
+    partly = [(d, p) for conf, d, p in facts if conf == "partly" and d is not None]
+    verified_note = None
+    if partly:
+        verified_note = msg("contact.dated", date=format_date_ja(*min(partly, key=lambda dp: dp[0])))
+    main = [(conf, d, p) for i, (conf, d, p) in enumerate(facts) if d is not None and (i < n_main or conf == "verified")]
+    main_partly = [(d, p) for conf, d, p in main if conf == "partly"]
+    main_oldest = min(((d, p) for _, d, p in main), key=lambda dp: dp[0], default=oldest)
+    entry_note = (msg("contact.dated", date=format_date_ja(*min(main_partly, key=lambda dp: dp[0])))
+                  if main_partly else None)
+    notes = [n for n in (c.hours_note if c.hours_shown else None, c.notes) if n]
+    return ServiceCard(
+        service_id=c.key,
+        name=c.name,
+        organisation=c.org_name if c.org_confidence == "verified" else "",
+        description=c.description,
+        contacts=[_contact_card(x) for x in contacts],
+        today_hours=_today_hours(c, request.at),
+        reasons=_reasons(c, request),
+        open_now=c.open_now,
+        last_verified=oldest[0],
+        verified_note=verified_note,
+        category=c.category,
+        channels=list(c.channels),
+        notes=notes,
+        last_verified_text=format_date_ja(*main_oldest),
+        fully_verified=not partly and all(conf == "verified" for conf, _, _ in facts),
+        entry_note=entry_note,
+    )
+
+
+# --- the query --------------------------------------------------------------------------
+
+
+def find_services(session: Session, request: LookupRequest) -> LookupResult:
+    """Services for `request`, best first; honest about it when nothing fits."""
+    at = request.at
+    minute = at.hour * 60 + at.minute
+    channels = CHANNEL_MATCH[request.channel] if request.channel else None
+    candidates = _load_candidates(session, category=request.category, channels=channels,
+                                  age=request.age, include_emergency=request.include_emergency)
+    windows = bucket_windows(request.when, at)
+    for c in candidates:
+        _evaluate(c, request, windows)
+    candidates.sort(key=_sort_key)
+    fits = [c for c in candidates if _fits(c, request.when)]
+
+    if fits:
+        chosen = fits[: request.limit]
+        if request.category == "crisis_line":
+            chosen = _ensure_verified(chosen, fits)
+        note = None
+        if len(chosen) < request.limit and request.when not in ("now",):
+            maybe = [c for c in candidates if c.tier == 2 and c not in chosen]
+            if maybe:
+                chosen += maybe[: request.limit - len(chosen)]
+                note = msg("notes.unknown_hours_added") if request.when is not None else None
+        return LookupResult(_cards(session, chosen, request), exact=True, note=note)
+
+    # Nothing fits: say so, then offer the next opening and/or an open 24-hour line.
+    chosen: list[_Candidate] = []
+    notes: list[str] = []
+    nxt = _next_opening(candidates, minute)
+    alt = None
+    if request.category in ALT_24H_CATEGORIES:
+        alt = _open_24h_line(session, request, exclude={c.key for c in candidates if c.tier == 0})
+    if nxt is not None:
+        c, start = nxt
+        when_dt = _minute_to_dt(at, start)
+        notes.append(msg("notes.no_match_next", name=c.name, day=_day_label(at.date(), when_dt.date()),
+                         clock=_clock(start)))
+    else:
+        notes.append(msg("notes.no_match") if candidates or not (request.channel or request.age)
+                     else msg("notes.no_match_filters"))
+    if alt is not None:
+        notes.append(msg("notes.alt_24h", name=alt.name))
+    lead_with_open = request.when in (None, "now")
+    if alt is not None and lead_with_open:
+        chosen.append(alt)
+    if nxt is not None:
+        chosen.append(nxt[0])
+    if alt is not None and not lead_with_open:
+        chosen.append(alt)
+    for c in candidates:
+        if len(chosen) >= request.limit:
+            break
+        if c.tier == 2 and c not in chosen:
+            chosen.append(c)
+    return LookupResult(_cards(session, chosen[: request.limit], request), exact=False, note="".join(notes))
+
+
+def _cards(session: Session, chosen: list[_Candidate], request: LookupRequest) -> list[ServiceCard]:
+    contacts = _load_contacts(session, [c.id for c in chosen])
+    return [_build_card(c, contacts.get(c.id, []), request) for c in chosen]
+
+
+def _ensure_verified(chosen: list[_Candidate], fits: list[_Candidate]) -> list[_Candidate]:
+    """Partly facts are never the only option in a crisis reply: keep one verified entry."""
+    def solid(c: _Candidate) -> bool:
+        return c.confidence == "verified" and (not c.hours_shown or c.hours_confidence == "verified")
+
+    if any(solid(c) for c in chosen):
+        return chosen
+    replacement = next((c for c in fits if solid(c) and c not in chosen), None)
+    if replacement is None:
+        return chosen
+    return [replacement, *chosen[:-1]] if len(chosen) >= 1 else [replacement]
+
+
+def _next_opening(candidates: list[_Candidate], minute: int) -> tuple[_Candidate, int] | None:
+    best = None
+    for c in candidates:
+        start = _next_open_minute(c, minute) if c.schedule.has_times else None
+        if start is None:
+            continue
+        if best is None or (start, -c.score, -c.priority) < (best[1], -best[0].score, -best[0].priority):
+            best = (c, start)
+    return best
+
+
+def _open_24h_line(session: Session, request: LookupRequest, exclude: set[str]) -> _Candidate | None:
+    """An open-now 24-hour listening line (never 110/119), preferring the requested channel."""
+    lines = _load_candidates(session, category="crisis_line", channels=None, age=request.age,
+                             include_emergency=False, only_24h=True)
+    now_request = LookupRequest(category="crisis_line", channel=request.channel, when="now",
+                                at=request.at, age=request.age)
+    windows = bucket_windows("now", request.at)
+    for c in lines:
+        _evaluate(c, now_request, windows)
+    lines = [c for c in lines if c.tier == 0 and c.key not in exclude]
+    lines.sort(key=lambda c: (-c.score, c.confidence != "verified", -c.priority, c.name))
+    return lines[0] if lines else None
+
+
+def find_emergency_contacts(session: Session, at: datetime | None = None) -> list[ServiceCard]:
+    """110 / 119 / #7119-type numbers, to show first when someone is in immediate danger."""
+    at = to_tokyo(at or clock_now())
+    request = LookupRequest(category="crisis_line", when="now", at=at, include_emergency=True, limit=10)
+    stmt = select(Service.key).where(Service.emergency.is_(True), Service.public.is_(True))
+    keys = list(session.execute(stmt).scalars())
+    candidates = _load_candidates(session, category=None, channels=None, age=None,
+                                  include_emergency=True, keys=keys)
+    windows = bucket_windows("now", at)
+    for c in candidates:
+        _evaluate(c, request, windows)
+    candidates.sort(key=lambda c: (-c.priority, c.name))
+    return _cards(session, candidates, request)
+
+
+def lookup(request: LookupRequest) -> LookupResult:
+    """Adapter for the bot: make sure the database exists (first call only), then query."""
+    from ..db import ensure_database, session_scope
+
+    ensure_database()
+    with session_scope() as session:
+        return find_services(session, request)
+
+
+# --- chat text --------------------------------------------------------------------------
+
+
+def format_card_text(card: ServiceCard) -> str:
+    """A compact multi-line Japanese text for a chat bubble, readable on a phone."""
+    lines = [msg("card.title", name=card.name), card.description]
+    for contact in card.contacts:
+        text = msg(f"card.contact_prefix.{contact.kind}")
+        if contact.kind in ("url", "line") and contact.value.startswith(("http://", "https://")):
+            default = msg("contact.url") if contact.kind == "url" else msg("contact.line_url")
+            text += contact.value if contact.label == default else msg(
+                "card.link_with_label", url=contact.value, label=contact.label)
+        else:
+            text += contact.label
+        if contact.note:
+            text += msg("card.contact_note", note=contact.note)
+        lines.append(text)
+    lines.append(msg("card.hours", hours=card.today_hours))
+    lines.extend(card.notes)
+    if card.entry_note:
+        lines.append(msg("card.partly", note=card.entry_note))
+    else:
+        lines.append(msg("card.verified", date=card.last_verified_text or format_date_ja(card.last_verified)))
+    return "\n".join(lines)

@@ -1,0 +1,185 @@
+"""Repository functions: every one takes the session first and never commits.
+
+Callers own the transaction (tsunagari.db.session_scope), so an import or a
+seed either lands whole or not at all.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, selectinload
+
+from ..clock import to_tokyo
+from .models import (
+    Contact,
+    CrisisEvent,
+    DirectoryMeta,
+    Organisation,
+    Service,
+)
+
+_CHANNEL_RE = re.compile(r"^[a-z0-9_]{1,32}$")
+
+
+def fact_showable(confidence: str, verified_on: date | None) -> bool:
+    """verified facts are shown; partly facts only with a date; unverified never."""
+    if confidence == "verified":
+        return True
+    return confidence == "partly" and verified_on is not None
+
+
+def contact_showable(contact: Contact) -> bool:
+    return fact_showable(contact.confidence, contact.verified_on)
+
+
+def service_hidden_reasons(service: Service) -> list[str]:
+    """Why a service is not shown to residents (empty list = shown). Japanese, for staff."""
+    reasons = []
+    if service.hidden:
+        reasons.append(service.hidden_reason or "スタッフが非表示に設定")
+    org = service.organisation
+    if org is not None and org.hidden:
+        reasons.append(f"団体が非表示: {org.hidden_reason or 'スタッフが非表示に設定'}")
+    if service.confidence == "unverified":
+        reasons.append("窓口そのものが未確認")
+    if not any(contact_showable(c) for c in service.contacts):
+        reasons.append("確認済みの連絡先がない")
+    return reasons
+
+
+def organisation_hidden_reasons(org: Organisation) -> list[str]:
+    reasons = []
+    if org.hidden:
+        reasons.append(org.hidden_reason or "スタッフが非表示に設定")
+    reachable = any(contact_showable(c) for c in org.contacts) or any(
+        not service_hidden_reasons(s) for s in org.services
+    )
+    if not reachable:
+        reasons.append("確認済みの連絡手段がない")
+    return reasons
+
+
+def refresh_visibility(session: Session) -> tuple[int, int]:
+    """Recompute the derived `public` flags; returns (public orgs, public services)."""
+    orgs = session.execute(
+        select(Organisation).options(
+            selectinload(Organisation.contacts),
+            selectinload(Organisation.services).selectinload(Service.contacts),
+        )
+    ).scalars().all()
+    public_orgs = public_services = 0
+    for org in orgs:
+        for service in org.services:
+            service.public = not service_hidden_reasons(service)
+            public_services += service.public
+        org.public = not organisation_hidden_reasons(org)
+        public_orgs += org.public
+        if not org.public:
+            for service in org.services:
+                service.public = False
+    session.flush()
+    return public_orgs, public_services
+
+
+def directory_revision(session: Session) -> int:
+    """Monotonic counter bumped on every directory write (lookup cache key)."""
+    value = session.execute(select(DirectoryMeta.revision).where(DirectoryMeta.id == 1)).scalar()
+    return int(value or 0)
+
+
+def bump_revision(session: Session) -> int:
+    meta = session.get(DirectoryMeta, 1)
+    if meta is None:
+        meta = DirectoryMeta(id=1, revision=0)
+        session.add(meta)
+    meta.revision = (meta.revision or 0) + 1
+    meta.updated_at = datetime.now(timezone.utc)
+    session.flush()
+    return meta.revision
+
+
+def directory_is_empty(session: Session) -> bool:
+    return not session.execute(select(Organisation.id).limit(1)).first()
+
+
+def list_services(session: Session, *, include_hidden: bool = True) -> list[Service]:
+    """All services with everything needed to render them (for CLI list/check/export)."""
+    stmt = (
+        select(Service)
+        .join(Service.organisation)
+        .options(
+            selectinload(Service.organisation).selectinload(Organisation.contacts),
+            selectinload(Service.categories),
+            selectinload(Service.channels),
+            selectinload(Service.hours),
+            selectinload(Service.contacts),
+        )
+        .order_by(Service.category, Organisation.key, Service.key)
+    )
+    if not include_hidden:
+        stmt = stmt.where(Service.public.is_(True))
+    return list(session.execute(stmt).scalars().all())
+
+
+def list_organisations(session: Session) -> list[Organisation]:
+    stmt = (
+        select(Organisation)
+        .options(selectinload(Organisation.contacts), selectinload(Organisation.services))
+        .order_by(Organisation.key)
+    )
+    return list(session.execute(stmt).scalars().all())
+
+
+# --- crisis event counts (aggregate only: no text, no user id) -------------------------
+
+
+@dataclass(frozen=True)
+class CrisisEventCount:
+    event_date: date
+    hour: int
+    channel: str
+    count: int
+
+
+def record_crisis_event(session: Session, at: datetime, channel: str) -> None:
+    """Add one to the (Tokyo date, hour, channel) bucket. Stores nothing else on purpose."""
+    channel = (channel or "unknown").strip().lower()
+    if not _CHANNEL_RE.match(channel):
+        raise ValueError("channel must be a short code like 'line', 'web' or 'rest'")
+    local = to_tokyo(at)
+    key = dict(event_date=local.date(), hour=local.hour, channel=channel)
+    dialect = session.get_bind().dialect.name
+    if dialect in ("postgresql", "sqlite"):
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        stmt = insert(CrisisEvent).values(**key, count=1)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["event_date", "hour", "channel"],
+            set_={"count": CrisisEvent.count + 1},
+        )
+        session.execute(stmt)
+        return
+    updated = session.execute(
+        update(CrisisEvent)
+        .where(*(getattr(CrisisEvent, k) == v for k, v in key.items()))
+        .values(count=CrisisEvent.count + 1)
+    ).rowcount
+    if not updated:
+        session.add(CrisisEvent(**key, count=1))
+        session.flush()
+
+
+def crisis_event_counts(session: Session, since: date) -> list[CrisisEventCount]:
+    """Counts per (date, hour, channel) from `since` (Tokyo date, inclusive), oldest first."""
+    rows = session.execute(
+        select(CrisisEvent.event_date, CrisisEvent.hour, CrisisEvent.channel, func.sum(CrisisEvent.count))
+        .where(CrisisEvent.event_date >= since)
+        .group_by(CrisisEvent.event_date, CrisisEvent.hour, CrisisEvent.channel)
+        .order_by(CrisisEvent.event_date, CrisisEvent.hour, CrisisEvent.channel)
+    ).all()
+    return [CrisisEventCount(d, int(h), c, int(n)) for d, h, c, n in rows]
