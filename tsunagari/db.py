@@ -20,7 +20,7 @@ from sqlalchemy.pool import StaticPool
 
 ENV_DATABASE_URL = "TSUNAGARI_DATABASE_URL"
 REPO_ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_SQLITE_PATH = REPO_ROOT / "var" / "directory.sqlite3"
+_REPO_MIGRATIONS = REPO_ROOT / "migrations"
 # Arbitrary constant for pg_advisory_lock, so two processes never migrate/seed at once.
 _PG_LOCK_ID = 0x7453554E  # "tSUN"
 
@@ -34,7 +34,13 @@ def database_url() -> str:
     url = os.environ.get(ENV_DATABASE_URL, "").strip()
     if url:
         return url
-    return f"sqlite:///{DEFAULT_SQLITE_PATH}"
+    return f"sqlite:///{default_sqlite_path()}"
+
+
+def default_sqlite_path() -> Path:
+    """var/directory.sqlite3 under the repo root (or the working directory when installed)."""
+    root = REPO_ROOT if (_REPO_MIGRATIONS / "env.py").exists() else Path.cwd()
+    return root / "var" / "directory.sqlite3"
 
 
 def _is_memory_sqlite(url: str) -> bool:
@@ -42,8 +48,8 @@ def _is_memory_sqlite(url: str) -> bool:
     return u.get_backend_name() == "sqlite" and u.database in (None, "", ":memory:")
 
 
-@lru_cache(maxsize=None)
-def _engine_for(url: str) -> Engine:
+def make_engine(url: str, **overrides) -> Engine:
+    """A new engine with the right options for the backend (uncached; see get_engine)."""
     u = make_url(url)
     backend = u.get_backend_name()
     kwargs: dict = {"future": True}
@@ -56,9 +62,16 @@ def _engine_for(url: str) -> Engine:
         else:
             Path(u.database).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
             kwargs.update(connect_args={"check_same_thread": False})
+    kwargs.update(overrides)
     engine = create_engine(url, **kwargs)
     if backend == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+@lru_cache(maxsize=None)
+def _engine_for(url: str) -> Engine:
+    engine = make_engine(url)
     _created_engines.append(engine)
     return engine
 
@@ -102,11 +115,12 @@ def reset() -> None:
 
 
 def migrations_path() -> Path:
-    """The Alembic script folder: repo checkout first, then the installed package copy."""
-    repo = REPO_ROOT / "migrations"
-    if (repo / "env.py").exists():
-        return repo
-    return Path(__file__).resolve().parent / "migrations"
+    """The Alembic script folder: the repo checkout, else the copy installed as data files."""
+    if (_REPO_MIGRATIONS / "env.py").exists():
+        return _REPO_MIGRATIONS
+    import sys
+
+    return Path(sys.prefix) / "share" / "tsunagari" / "migrations"
 
 
 def alembic_config(engine: Engine | None = None):

@@ -146,9 +146,7 @@ class CrisisEventCount:
 
 def record_crisis_event(session: Session, at: datetime, channel: str) -> None:
     """Add one to the (Tokyo date, hour, channel) bucket. Stores nothing else on purpose."""
-    channel = (channel or "unknown").strip().lower()
-    if not _CHANNEL_RE.match(channel):
-        raise ValueError("channel must be a short code like 'line', 'web' or 'rest'")
+    channel = normalise_channel(channel)
     local = to_tokyo(at)
     key = dict(event_date=local.date(), hour=local.hour, channel=channel)
     dialect = session.get_bind().dialect.name
@@ -172,6 +170,12 @@ def record_crisis_event(session: Session, at: datetime, channel: str) -> None:
     if not updated:
         session.add(CrisisEvent(**key, count=1))
         session.flush()
+
+
+def normalise_channel(channel: str | None) -> str:
+    """A short code like 'line' or 'socketio'; anything odd is folded, never stored verbatim."""
+    code = re.sub(r"[^a-z0-9_]+", "_", (channel or "").strip().lower()).strip("_")[:32]
+    return code if _CHANNEL_RE.match(code) else "unknown"
 
 
 def crisis_event_counts(session: Session, since: date) -> list[CrisisEventCount]:

@@ -1,0 +1,209 @@
+import json
+
+import pytest
+
+from tsunagari.directory.lookup import (
+    LookupRequest,
+    bucket_windows,
+    find_emergency_contacts,
+    find_services,
+    format_card_text,
+)
+
+from .conftest import tokyo
+
+SUNDAY_2330 = tokyo("2026-11-29T23:30")
+HOLIDAY_2330 = tokyo("2026-11-23T23:30")  # 勤労感謝の日 (Monday)
+
+
+def find(session, **kw):
+    kw.setdefault("at", SUNDAY_2330)
+    return find_services(session, LookupRequest(**kw))
+
+
+def all_text(result) -> str:
+    return json.dumps(result.to_dict(), ensure_ascii=False)
+
+
+@pytest.mark.parametrize("at", [SUNDAY_2330, HOLIDAY_2330])
+@pytest.mark.parametrize("category", ["counseling", "crisis_line"])
+def test_talk_now_late_at_night_leads_with_what_is_open(session, at, category):
+    result = find(session, category=category, when="now", at=at)
+    assert result.exact
+    assert result.cards, "someone who wants to talk now must get an open service"
+    assert result.cards[0].open_now is True
+    assert all(card.open_now is True for card in result.cards)
+
+
+def test_crisis_line_at_night_never_lists_emergency_numbers(session):
+    result = find(session, category="crisis_line", when="now")
+    names = [c.name for c in result.cards]
+    assert not any(n.startswith(("110", "119")) for n in names)
+
+
+def test_crisis_reply_always_has_a_fully_verified_option(session):
+    for at in (SUNDAY_2330, HOLIDAY_2330, tokyo("2026-11-25T15:30")):
+        result = find(session, category="crisis_line", when="now", at=at, channel="phone")
+        assert any(card.fully_verified for card in result.cards)
+
+
+def test_no_match_is_honest_and_offers_next_opening_and_a_24h_line(session):
+    result = find(session, category="free_space", when="now")
+    assert result.exact is False
+    assert result.note.startswith("ご希望の時間に開いている窓口は見つかりませんでした。")
+    assert "から開きます" in result.note
+    assert "24時間" in result.note
+    # "now" leads with what is open now (the 24h line), then the next opening.
+    assert result.cards[0].open_now is True
+    assert result.cards[0].today_hours == "24時間"
+    assert any(card.open_now is False and any("から" in r for r in card.reasons) for card in result.cards)
+
+
+def test_no_match_for_career_does_not_push_a_crisis_line(session):
+    result = find(session, category="career", when="now")
+    assert result.exact is False
+    assert "から開きます" in result.note
+    assert all(card.category != "crisis_line" for card in result.cards)
+
+
+def test_next_opening_note_names_the_day(session):
+    result = find(session, category="career", when="now")
+    # 若ナビα (also career) opens Monday 11:00; Sunday 23:30 -> 明日 11:00
+    assert "若ナビα" in result.note and "明日 11:00 から開きます" in result.note
+
+
+def test_chat_matches_chat_and_line(session):
+    result = find(session, category="counseling", channel="chat", limit=10)
+    channels = {ch for card in result.cards for ch in card.channels}
+    assert "chat" in channels and "line" in channels
+    assert all({"chat", "line"} & set(card.channels) for card in result.cards)
+
+
+def test_channel_phone_only_phone_services(session):
+    result = find(session, category="crisis_line", channel="phone", when="now", limit=10)
+    assert result.cards and all("phone" in card.channels for card in result.cards)
+    assert all(any(c.kind == "phone" for c in card.contacts) for card in result.cards)
+
+
+def test_age_filter(session):
+    young = find(session, category="free_space", age=22, limit=10, at=tokyo("2026-11-24T16:00"))
+    older = find(session, category="free_space", age=30, limit=10, at=tokyo("2026-11-24T16:00"))
+    assert "sankaku-kichi" in {c.service_id for c in young.cards}
+    assert "sankaku-kichi" not in {c.service_id for c in older.cards}
+
+
+def test_ranking_open_first_then_later(session):
+    # Tuesday 16:00: サンカクキチ (15-21) and きみまも (15-21) are open.
+    result = find(session, category="free_space", when=None, limit=5, at=tokyo("2026-11-24T16:00"))
+    opens = [card.open_now for card in result.cards]
+    assert opens[0] is True
+    first_not_open = next((i for i, o in enumerate(opens) if o is not True), len(opens))
+    assert all(o is True for o in opens[:first_not_open])
+
+
+def test_weekday_day_bucket_skips_holidays(session):
+    # Monday 2026-11-23 is a holiday: ひきこもりサポートネット is closed; the fit is Tuesday 10:00.
+    result = find(session, category="counseling", when="weekday_day", channel="phone", limit=10,
+                  at=tokyo("2026-11-23T10:30"))
+    card = next(c for c in result.cards if c.service_id == "hikikomori-support-net")
+    assert card.open_now is False
+    assert card.today_hours == "今日はお休み（祝日）"
+    assert "明日 10:00から" in card.reasons
+
+
+def test_weekend_bucket_includes_holidays():
+    windows = bucket_windows("weekend", tokyo("2026-11-23T10:00"))
+    assert windows[0][0] == 600  # the holiday itself, from now
+
+
+def test_evening_bucket_from_early_morning_includes_now():
+    windows = bucket_windows("evening", tokyo("2026-11-24T01:00"))
+    assert windows[0] == (60, 360)
+
+
+def test_evening_request(session):
+    result = find(session, category="counseling", when="evening", channel="phone", at=tokyo("2026-11-24T10:00"))
+    assert result.exact
+    assert any("yakan-kokoro" == c.service_id for c in result.cards) or result.cards
+
+
+def test_unverified_facts_never_reach_a_card(session):
+    # UNVERIFIED (old わかものハローワーク) and undated partly (中部総合センター) facts.
+    hidden_values = ["03-3409-0328", "0334090328", "渋谷クロスタワー", "03-3302-7575", "0333027575", "上北沢"]
+    for category in ("counseling", "free_space", "career", "crisis_line", "community_event"):
+        for when in (None, "now", "weekday_day", "evening", "weekend"):
+            for at in (SUNDAY_2330, tokyo("2026-11-24T14:00")):
+                text = all_text(find(session, category=category, when=when, at=at, limit=20))
+                for value in hidden_values:
+                    assert value not in text
+                for key in ("my-sherpa-online", "habikone-space", "legika-space", "koritsu-9999",
+                            "hoken-center-kokoro", "chubu-mental-health-center", "young-corner"):
+                    assert key not in text
+
+
+def test_partly_facts_are_shown_with_their_date(session):
+    result = find(session, category="crisis_line", channel="phone", limit=20, at=tokyo("2026-11-24T14:00"))
+    sos = next(c for c in result.cards if c.service_id == "inochi-sos")
+    assert sos.verified_note == "最終確認: 2022年8月26日"
+    assert all(c.note == "最終確認: 2022年8月26日" for c in sos.contacts)
+    assert "最終確認: 2022年8月26日" in format_card_text(sos)
+
+
+def test_anata_no_ibasho_shows_only_the_sourced_domain_with_its_date(session):
+    result = find(session, category="counseling", channel="chat", when="now")
+    card = next(c for c in result.cards if c.service_id == "anata-no-ibasho-chat")
+    assert card.today_hours == "24時間" and card.open_now is True
+    (contact,) = card.contacts
+    assert contact.kind == "url" and contact.value == "https://talkme.jp"
+    assert contact.note == "最終確認: 2024年5月"
+
+
+def test_card_shape_and_phone_digits(session):
+    result = find(session, category="crisis_line", when="now", channel="phone", limit=5)
+    data = json.loads(json.dumps(result.to_dict(), ensure_ascii=False))
+    card = data["cards"][0]
+    for key in ("service_id", "name", "organisation", "description", "contacts", "today_hours",
+                "reasons", "open_now", "last_verified", "verified_note"):
+        assert key in card
+    phones = [c for c in result.cards for c in c.contacts if c.kind == "phone"]
+    assert phones and all(p.value.replace("#", "").isdigit() for p in phones)
+    assert any(p.label == "03-3264-4343" and p.value == "0332644343" for p in phones)
+
+
+def test_today_hours_wording(session):
+    result = find(session, category="crisis_line", channel="phone", limit=20, at=tokyo("2026-11-24T13:00"))
+    by_id = {c.service_id: c for c in result.cards}
+    assert by_id["tokyo-inochi"].today_hours == "24時間"
+    assert by_id["tokyo-suicide-dial"].today_hours == "今日 〜5:30、12:00〜翌5:30"
+    assert "今日は" in by_id["tokyo-suicide-dial"].reasons[0] or "明日の朝" in by_id["tokyo-suicide-dial"].reasons[0]
+
+
+def test_open_until_reason(session):
+    result = find(session, category="counseling", channel="phone", when="now", limit=10,
+                  at=tokyo("2026-11-24T18:00"))
+    yakan = next(c for c in result.cards if c.service_id == "yakan-kokoro")
+    assert "今日は22時まで" in yakan.reasons
+
+
+def test_format_card_text_is_compact(session):
+    result = find(session, category="counseling", when="now")
+    text = format_card_text(result.cards[0])
+    lines = text.splitlines()
+    assert lines[0].startswith("■ ")
+    assert any(line.startswith("時間: ") for line in lines)
+    assert any("確認" in line for line in lines)
+    assert len(lines) <= 8
+
+
+def test_emergency_contacts(session):
+    cards = find_emergency_contacts(session, at=SUNDAY_2330)
+    assert [c.contacts[0].value for c in cards][:2] == ["110", "119"]
+
+
+def test_request_validation():
+    with pytest.raises(ValueError):
+        LookupRequest(category="parties", at=SUNDAY_2330)
+    with pytest.raises(ValueError):
+        LookupRequest(category="counseling", channel="pigeon", at=SUNDAY_2330)
+    req = LookupRequest(category="counseling", channel="any", when="any", at=SUNDAY_2330.replace(tzinfo=None))
+    assert req.channel is None and req.when is None and req.at.tzinfo is not None
