@@ -48,7 +48,7 @@
     notice: "匿名で使えます。名前は不要です。緊急時は110（警察）・119（救急）へ。",
     logLabel: "会話",
     inputLabel: "メッセージ",
-    placeholder: "ここに気持ちや聞きたいことを書いてください",
+    placeholder: "メッセージを入力",
     send: "送信",
     typing: "入力中…",
     bot: "つながりナビ：",
@@ -131,7 +131,9 @@
     var text = label;
     if (contact.kind === "phone") {
       href = telHref(value);
-      text = (label ? label + " " : "") + value;
+      var digits = value.replace(/[^0-9]/g, "");
+      var labelDigits = label.replace(/[^0-9]/g, "");
+      text = label && digits && labelDigits.indexOf(digits) !== -1 ? label : (label ? label + " " : "") + value;
     } else if (contact.kind === "url") {
       href = webHref(value);
       text = label || value;
@@ -508,8 +510,8 @@
     var target = mode === "page" && targetId ? document.getElementById(targetId) : null;
     (target || document.body).appendChild(host);
     if (mode === "page") {
+      // No autofocus: on phones it would open the keyboard over the greeting.
       start();
-      input.focus();
     } else if (openOnLoad) {
       openPanel();
     }
