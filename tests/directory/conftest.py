@@ -67,9 +67,27 @@ def any_engine(request):
     return request.getfixturevalue("sqlite_engine" if request.param == "sqlite" else "pg_engine")
 
 
+@pytest.fixture(scope="session")
+def seeded_template(tmp_path_factory):
+    """Migrate and seed once per run; tests get a private in-memory copy."""
+    path = tmp_path_factory.mktemp("template") / "seeded.sqlite3"
+    engine = db.make_engine(f"sqlite:///{path}")
+    db.ensure_database(engine)
+    engine.dispose()
+    return path
+
+
 @pytest.fixture
-def seeded_engine(sqlite_engine):
-    db.ensure_database(sqlite_engine)
+def seeded_engine(sqlite_engine, seeded_template):
+    import sqlite3
+
+    source = sqlite3.connect(seeded_template)
+    raw = sqlite_engine.raw_connection()
+    try:
+        source.backup(raw.driver_connection)
+    finally:
+        raw.close()
+        source.close()
     return sqlite_engine
 
 

@@ -355,7 +355,7 @@ def _provenance(chk: _Checker, where: str, raw: dict, inherit: dict | None = Non
     return {"source": source, "verified_on": verified_on, "confidence": confidence}
 
 
-def _contacts(chk: _Checker, where: str, items: Any, inherit: dict | None) -> list[dict]:
+def _contacts(chk: _Checker, where: str, items: Any, inherit: dict | None, owner: str = "") -> list[dict]:
     if items is None:
         return []
     if not isinstance(items, list):
@@ -366,7 +366,8 @@ def _contacts(chk: _Checker, where: str, items: Any, inherit: dict | None) -> li
         if not isinstance(raw, dict):
             chk.add(where, f"連絡先{i}の形が正しくありません")
             continue
-        cw = _where(raw, where, f"連絡先{i}") if raw.get(_LINE_KEY) else f"{where} 連絡先{i}"
+        label = f"{owner} 連絡先{i}".strip()
+        cw = _where(raw, where, label) if raw.get(_LINE_KEY) else f"{where} 連絡先{i}"
         _unknown_fields(chk, cw, raw, CONTACT_FIELDS)
         kind = _choice(chk, cw, _require(chk, cw, raw, "kind"), CONTACT_KINDS, "連絡先の種類")
         value = _require(chk, cw, raw, "value")
@@ -399,7 +400,8 @@ def _validate_org(chk: _Checker, raw: dict, where: str) -> dict:
         "hidden": bool(hidden),
         "hidden_reason": _text(raw.get("hidden_reason")),
         "staff_notes": _text(raw.get("staff_notes")),
-        "contacts": _contacts(chk, where, raw.get("contacts"), {"source": prov["source"], "verified_on": prov["verified_on"]}),
+        "contacts": _contacts(chk, where, raw.get("contacts"),
+                              {"source": prov["source"], "verified_on": prov["verified_on"]}, str(key or "")),
     }
 
 
@@ -501,7 +503,7 @@ def _validate_service(chk: _Checker, raw: dict, where: str) -> dict:
         "hidden": bool(bools["hidden"]),
         "hidden_reason": _text(raw.get("hidden_reason")),
         "hours": _validate_hours(chk, where, raw.get("hours"), inherit),
-        "contacts": _contacts(chk, where, raw.get("contacts"), inherit),
+        "contacts": _contacts(chk, where, raw.get("contacts"), inherit, str(key or "")),
     }
 
 
@@ -547,7 +549,7 @@ def validate_records(raw_orgs: list[dict], raw_services: list[dict],
 # --- file formats --------------------------------------------------------------------
 
 
-class _LineLoader(yaml.SafeLoader):
+class _LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml when available
     """SafeLoader that remembers the line of every mapping, for error messages."""
 
 
@@ -558,6 +560,8 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict:
 
 
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+# Dates stay text so that "2026-13-01" becomes a row error instead of a crash.
+_LineLoader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))
 
 
 def parse_yaml(text: str) -> tuple[list[dict], list[dict]]:
