@@ -44,8 +44,10 @@ def _missing(reason):
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    # Module scope: Playwright's sync API drives its own event loop; closing it
+    # before other modules run keeps pytest-asyncio tests elsewhere unaffected.
     if not Path(CHROMIUM).exists():
         _missing(f"{CHROMIUM} not found: apt-get install -y chromium")
     try:
