@@ -1,0 +1,103 @@
+"""Rasa adapter for the deterministic crisis matcher (tsunagari.safety).
+
+Placed after FallbackClassifier in config.yml. Whatever the classifier or
+the fallback decided, a lexicon crisis match sets the intent to ``crisis``
+with confidence 1.0 and puts it first in ``intent_ranking``; a hyperbole
+match ("恥ずかしすぎて死ねる") sets ``hyperbole`` unless the message is
+already classified as crisis. Modelled on Rasa's FallbackClassifier.
+
+The message text is read untruncated (other components may cut long
+texts for tokenisation; a crisis sentence can be buried at the end).
+Nothing here logs message text: only the lexicon group name.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, List, Text, Type
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.shared.nlu.constants import (
+    INTENT,
+    INTENT_NAME_KEY,
+    INTENT_RANKING_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+    TEXT,
+)
+from rasa.shared.nlu.training_data.message import Message
+
+from tsunagari.safety import assess
+
+logger = logging.getLogger(__name__)
+
+CRISIS_INTENT_KEY = "crisis_intent"
+HYPERBOLE_INTENT_KEY = "hyperbole_intent"
+# Intents that a hyperbole match must never downgrade.
+PROTECTED_INTENTS_KEY = "protected_intents"
+
+
+@DefaultV1Recipe.register(
+    [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False
+)
+class CrisisMatcher(GraphComponent, IntentClassifier):
+    """Overrides the predicted intent when the crisis lexicon matches."""
+
+    @classmethod
+    def required_components(cls) -> List[Type]:
+        """Components that should be included in the pipeline before this one."""
+        return [IntentClassifier]
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        """The component's default config."""
+        return {
+            CRISIS_INTENT_KEY: "crisis",
+            HYPERBOLE_INTENT_KEY: "hyperbole",
+            PROTECTED_INTENTS_KEY: ["crisis", "crisis_unsafe"],
+        }
+
+    def __init__(self, config: Dict[Text, Any]) -> None:
+        """Constructs the component."""
+        self.component_config = {**self.get_default_config(), **(config or {})}
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> CrisisMatcher:
+        """Creates a new component (see parent class for full docstring)."""
+        return cls(config)
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        """Override the intent of messages that match the crisis lexicon."""
+        for message in messages:
+            text = message.get(TEXT)
+            result = assess(text)
+            if result.level == "crisis":
+                self._set_intent(message, self.component_config[CRISIS_INTENT_KEY])
+                logger.debug("Crisis lexicon match (group %s).", result.group)
+            elif result.level == "hyperbole":
+                current = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
+                if current in self.component_config[PROTECTED_INTENTS_KEY]:
+                    continue
+                self._set_intent(message, self.component_config[HYPERBOLE_INTENT_KEY])
+                logger.debug("Hyperbole lexicon match (group %s).", result.group)
+        return messages
+
+    @staticmethod
+    def _set_intent(message: Message, name: Text) -> None:
+        intent = {INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: 1.0}
+        message.data[INTENT] = dict(intent)
+        ranking = [
+            entry
+            for entry in (message.data.get(INTENT_RANKING_KEY) or [])
+            if entry.get(INTENT_NAME_KEY) != name
+        ]
+        message.data[INTENT_RANKING_KEY] = [dict(intent)] + ranking

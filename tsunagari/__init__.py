@@ -1,0 +1,1 @@
+"""つながりナビ core package: Rasa-independent logic (no rasa / rasa_sdk imports)."""

@@ -1,0 +1,234 @@
+"""Deterministic crisis matcher (layer 1 of the safety net).
+
+``assess(text)`` tells whether a message contains a crisis expression
+(suicidal ideation, self-harm, methods or preparations, farewell), an
+everyday hyperbole with 死 ("恥ずかしすぎて死ねる", a gentle check), or
+nothing. It never raises and never returns or logs the user's text: the
+result only carries a level and the name of the lexicon group that matched.
+
+Why a lexicon and not only the classifier: the classifier is statistical
+and can be wrong on unseen wording; a reviewed, versioned list of patterns
+gives a floor that tests can prove (100 % recall on the crisis set). The
+classifier remains layer 2 for expressions the lexicon does not know.
+
+How a message is checked:
+
+1. The text is normalised twice (``tsunagari.text``): the canonical form
+   and the "stripped" form without elongation marks / small vowels.
+2. Exclusions (harmless phrases such as 自殺予防週間 or ゲームで死んだ) are
+   located in each form.
+3. Every crisis pattern is searched at every position. A match counts
+   unless it lies entirely inside an exclusion match, so an exclusion only
+   removes the harmless span and the rest of the message is still
+   checked ("自殺予防のポスター見たら死にたくなった" stays crisis).
+4. Only if no crisis pattern counted, hyperbole patterns are checked the
+   same way.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Literal, Optional, Sequence, Tuple
+
+import yaml
+
+from tsunagari.text import normalize, strip_elongation
+
+__all__ = ["Assessment", "Lexicon", "assess", "load_lexicon", "LEXICON_PATH"]
+
+Level = Literal["crisis", "hyperbole", "none"]
+
+LEXICON_PATH = Path(__file__).with_name("lexicon.yml")
+
+# Characters that never occur in the stripped form; they are deleted from
+# the pattern text when compiling the stripped-form variant of a pattern.
+_STRIPPED_ONLY_CHARS = "ーぁぃぅぇぉゎ"
+_MACRO_RE = re.compile(r"\{([A-Z][A-Z_]*)\}")
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """Result of :func:`assess`.
+
+    ``group`` is the lexicon group name (e.g. ``ideation_direct``), never
+    any part of the user's text, so it is safe to log or count.
+    """
+
+    level: Level
+    group: Optional[str] = None
+
+    @property
+    def is_crisis(self) -> bool:
+        return self.level == "crisis"
+
+
+NONE = Assessment("none", None)
+
+
+@dataclass(frozen=True)
+class _Patterns:
+    """One lexicon entry compiled for both normalised forms."""
+
+    name: str
+    level: str
+    canonical: Tuple[re.Pattern, ...]
+    stripped: Tuple[re.Pattern, ...]
+
+    def for_form(self, stripped: bool) -> Tuple[re.Pattern, ...]:
+        return self.stripped if stripped else self.canonical
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    version: str
+    crisis: Tuple[_Patterns, ...]
+    hyperbole: Tuple[_Patterns, ...]
+    exclusions: Tuple[_Patterns, ...]
+
+    @property
+    def groups(self) -> Tuple[_Patterns, ...]:
+        return self.crisis + self.hyperbole
+
+
+def _expand(pattern: str, macros: dict) -> str:
+    def repl(m: re.Match) -> str:
+        name = m.group(1)
+        if name not in macros:
+            raise ValueError(f"unknown lexicon macro {{{name}}}")
+        return macros[name]
+
+    # Macros may refer to each other; expand until stable (bounded).
+    for _ in range(5):
+        new = _MACRO_RE.sub(repl, pattern)
+        if new == pattern:
+            return new
+        pattern = new
+    return pattern
+
+
+def _strip_pattern(pattern: str) -> str:
+    """Variant of a pattern for the stripped form (no ー / small vowels)."""
+    return pattern.translate({ord(c): None for c in _STRIPPED_ONLY_CHARS})
+
+
+def _compile(name: str, level: str, patterns: Iterable[str], macros: dict) -> _Patterns:
+    canonical, stripped = [], []
+    for raw in patterns:
+        expanded = _expand(str(raw), macros)
+        try:
+            canonical.append(re.compile(expanded))
+            stripped.append(re.compile(_strip_pattern(expanded)))
+        except re.error as exc:  # pragma: no cover - caught by the tests
+            raise ValueError(f"bad pattern in lexicon group {name!r}: {exc}") from exc
+    return _Patterns(name, level, tuple(canonical), tuple(stripped))
+
+
+def parse_lexicon(data: dict) -> Lexicon:
+    """Build a :class:`Lexicon` from the parsed YAML document."""
+    macros = {str(k): str(v) for k, v in (data.get("macros") or {}).items()}
+    crisis, hyperbole = [], []
+    for group in data.get("groups") or []:
+        level = group.get("level")
+        compiled = _compile(group["name"], level, group.get("patterns") or [], macros)
+        if level == "crisis":
+            crisis.append(compiled)
+        elif level == "hyperbole":
+            hyperbole.append(compiled)
+        else:
+            raise ValueError(f"lexicon group {group['name']!r}: unknown level {level!r}")
+    exclusions = [
+        _compile(ex["name"], "exclusion", ex.get("patterns") or [], macros)
+        for ex in data.get("exclusions") or []
+    ]
+    return Lexicon(
+        version=str(data.get("version", "")),
+        crisis=tuple(crisis),
+        hyperbole=tuple(hyperbole),
+        exclusions=tuple(exclusions),
+    )
+
+
+@functools.lru_cache(maxsize=1)
+def load_lexicon(path: Optional[str] = None) -> Lexicon:
+    """Load and compile the lexicon once (lazily, on first use)."""
+    lexicon_path = Path(path) if path else LEXICON_PATH
+    with open(lexicon_path, encoding="utf-8") as fh:
+        data = yaml.safe_load(fh)
+    return parse_lexicon(data)
+
+
+def _forms(text: str) -> Sequence[Tuple[str, bool]]:
+    canonical = normalize(text)
+    if not canonical:
+        return ()
+    stripped = strip_elongation(canonical)
+    if stripped == canonical:
+        return ((canonical, False),)
+    return ((canonical, False), (stripped, True))
+
+
+def _exclusion_spans(lexicon: Lexicon, form: str, stripped: bool) -> list:
+    spans = []
+    for entry in lexicon.exclusions:
+        for pattern in entry.for_form(stripped):
+            spans.extend(m.span() for m in pattern.finditer(form))
+    return spans
+
+
+def _inside(span: Tuple[int, int], spans: list) -> bool:
+    start, end = span
+    return any(s <= start and end <= e for s, e in spans)
+
+
+def _first_counted(pattern: re.Pattern, form: str, excluded: list) -> bool:
+    """True if ``pattern`` matches somewhere not covered by an exclusion.
+
+    Every start position is tried (not only non-overlapping matches), so a
+    harmless match cannot shadow a real one that overlaps it.
+    """
+    pos = 0
+    while pos <= len(form):
+        m = pattern.search(form, pos)
+        if m is None:
+            return False
+        if not excluded or not _inside(m.span(), excluded):
+            return True
+        pos = m.start() + 1
+    return False
+
+
+def _match(entries: Tuple[_Patterns, ...], forms, excluded_by_form) -> Optional[str]:
+    for entry in entries:
+        for (form, stripped), excluded in zip(forms, excluded_by_form):
+            for pattern in entry.for_form(stripped):
+                if _first_counted(pattern, form, excluded):
+                    return entry.name
+    return None
+
+
+def assess(text: object) -> Assessment:
+    """Assess one user message. Never raises on any input.
+
+    Returns ``Assessment("crisis", group)`` if any crisis pattern matches
+    outside a harmless span, else ``Assessment("hyperbole", "hyperbole")``
+    for everyday exaggeration, else ``Assessment("none")``. The whole text
+    is examined (no truncation: a crisis sentence may be buried at the end
+    of a long message).
+    """
+    if not isinstance(text, str) or not text.strip():
+        return NONE
+    forms = _forms(text)
+    if not forms:
+        return NONE
+    lexicon = load_lexicon()
+    excluded = [_exclusion_spans(lexicon, form, stripped) for form, stripped in forms]
+    group = _match(lexicon.crisis, forms, excluded)
+    if group is not None:
+        return Assessment("crisis", group)
+    group = _match(lexicon.hyperbole, forms, excluded)
+    if group is not None:
+        return Assessment("hyperbole", group)
+    return NONE
