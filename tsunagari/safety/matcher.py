@@ -109,9 +109,52 @@ def _expand(pattern: str, macros: dict) -> str:
     return pattern
 
 
-def _strip_pattern(pattern: str) -> str:
-    """Variant of a pattern for the stripped form (no ー / small vowels)."""
-    return pattern.translate({ord(c): None for c in _STRIPPED_ONLY_CHARS})
+def _strip_pattern(pattern: str) -> Optional[str]:
+    """Variant of a pattern for the stripped form (no ー / small vowels).
+
+    The stripped form never contains ー or small vowels, so they are deleted
+    from the pattern text outside character classes (おーばーどーず ->
+    おばどず). Alternatives that become empty are dropped ((ぇ|え|ー) -> (え)).
+    If a group would become empty, the pattern depended on those
+    characters (にて(ぇ|ー)) and would turn into something far too broad:
+    ``None`` is returned and the pattern is only used on the canonical form.
+    """
+    out = []
+    i, in_class = 0, False
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            out.append(pattern[i : i + 2])
+            i += 2
+            continue
+        if in_class:
+            if ch == "]":
+                in_class = False
+            out.append(ch)
+        elif ch == "[":
+            in_class = True
+            out.append(ch)
+            # A "]" right after "[" or "[^" is a literal.
+            if pattern[i + 1 : i + 2] == "^":
+                out.append("^")
+                i += 1
+            if pattern[i + 1 : i + 2] == "]":
+                out.append("]")
+                i += 1
+        elif ch not in _STRIPPED_ONLY_CHARS:
+            out.append(ch)
+        i += 1
+    stripped = "".join(out)
+    if stripped == pattern:
+        return stripped
+    previous = None
+    while previous != stripped:
+        previous = stripped
+        stripped = stripped.replace("||", "|").replace("(|", "(").replace("|)", ")")
+        stripped = re.sub(r"\((\?[:!=]|\?<[!=])\|", r"(\1", stripped)
+    if re.search(r"\((\?[:!=]|\?<[!=])?\)", stripped) or not stripped:
+        return None
+    return stripped
 
 
 def _compile(name: str, level: str, patterns: Iterable[str], macros: dict) -> _Patterns:
@@ -120,7 +163,9 @@ def _compile(name: str, level: str, patterns: Iterable[str], macros: dict) -> _P
         expanded = _expand(str(raw), macros)
         try:
             canonical.append(re.compile(expanded))
-            stripped.append(re.compile(_strip_pattern(expanded)))
+            stripped_pattern = _strip_pattern(expanded)
+            if stripped_pattern is not None:
+                stripped.append(re.compile(stripped_pattern))
         except re.error as exc:  # pragma: no cover - caught by the tests
             raise ValueError(f"bad pattern in lexicon group {name!r}: {exc}") from exc
     return _Patterns(name, level, tuple(canonical), tuple(stripped))
