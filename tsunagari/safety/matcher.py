@@ -48,6 +48,16 @@ LEXICON_PATH = Path(__file__).with_name("lexicon.yml")
 _STRIPPED_ONLY_CHARS = "ーぁぃぅぇぉゎ"
 _MACRO_RE = re.compile(r"\{([A-Z][A-Z_]*)\}")
 
+# normalize() drops emoji, but a few carry the very meaning we look for
+# ("💊ためてる"). They are spelled out before normalisation, for matching only.
+_EMOJI_WORDS = {
+    "\U0001F48A": "薬",  # pill
+    "\U0001F52A": "刃物",  # kitchen knife
+    "\U0001FA78": "血",  # drop of blood
+    "\U0001FAA2": "ろーぷ",  # knot
+}
+_EMOJI_RE = re.compile("|".join(map(re.escape, _EMOJI_WORDS)))
+
 
 @dataclass(frozen=True)
 class Assessment:
@@ -76,6 +86,8 @@ class _Patterns:
     level: str
     canonical: Tuple[re.Pattern, ...]
     stripped: Tuple[re.Pattern, ...]
+    # For exclusions: the levels whose matches it neutralises.
+    applies_to: Tuple[str, ...] = ("crisis", "hyperbole")
 
     def for_form(self, stripped: bool) -> Tuple[re.Pattern, ...]:
         return self.stripped if stripped else self.canonical
@@ -157,7 +169,13 @@ def _strip_pattern(pattern: str) -> Optional[str]:
     return stripped
 
 
-def _compile(name: str, level: str, patterns: Iterable[str], macros: dict) -> _Patterns:
+def _compile(
+    name: str,
+    level: str,
+    patterns: Iterable[str],
+    macros: dict,
+    applies_to: Tuple[str, ...] = ("crisis", "hyperbole"),
+) -> _Patterns:
     canonical, stripped = [], []
     for raw in patterns:
         expanded = _expand(str(raw), macros)
@@ -168,7 +186,7 @@ def _compile(name: str, level: str, patterns: Iterable[str], macros: dict) -> _P
                 stripped.append(re.compile(stripped_pattern))
         except re.error as exc:  # pragma: no cover - caught by the tests
             raise ValueError(f"bad pattern in lexicon group {name!r}: {exc}") from exc
-    return _Patterns(name, level, tuple(canonical), tuple(stripped))
+    return _Patterns(name, level, tuple(canonical), tuple(stripped), applies_to)
 
 
 def parse_lexicon(data: dict) -> Lexicon:
@@ -184,10 +202,16 @@ def parse_lexicon(data: dict) -> Lexicon:
             hyperbole.append(compiled)
         else:
             raise ValueError(f"lexicon group {group['name']!r}: unknown level {level!r}")
-    exclusions = [
-        _compile(ex["name"], "exclusion", ex.get("patterns") or [], macros)
-        for ex in data.get("exclusions") or []
-    ]
+    exclusions = []
+    for ex in data.get("exclusions") or []:
+        applies_to = ex.get("applies_to") or ["crisis", "hyperbole"]
+        if isinstance(applies_to, str):
+            applies_to = [applies_to]
+        if not set(applies_to) <= {"crisis", "hyperbole"}:
+            raise ValueError(f"exclusion {ex['name']!r}: bad applies_to {applies_to!r}")
+        exclusions.append(
+            _compile(ex["name"], "exclusion", ex.get("patterns") or [], macros, tuple(applies_to))
+        )
     return Lexicon(
         version=str(data.get("version", "")),
         crisis=tuple(crisis),
@@ -206,6 +230,7 @@ def load_lexicon(path: Optional[str] = None) -> Lexicon:
 
 
 def _forms(text: str) -> Sequence[Tuple[str, bool]]:
+    text = _EMOJI_RE.sub(lambda m: _EMOJI_WORDS[m.group(0)], text)
     canonical = normalize(text)
     if not canonical:
         return ()
@@ -215,9 +240,11 @@ def _forms(text: str) -> Sequence[Tuple[str, bool]]:
     return ((canonical, False), (stripped, True))
 
 
-def _exclusion_spans(lexicon: Lexicon, form: str, stripped: bool) -> list:
+def _exclusion_spans(lexicon: Lexicon, form: str, stripped: bool, level: str) -> list:
     spans = []
     for entry in lexicon.exclusions:
+        if level not in entry.applies_to:
+            continue
         for pattern in entry.for_form(stripped):
             spans.extend(m.span() for m in pattern.finditer(form))
     return spans
@@ -269,10 +296,11 @@ def assess(text: object) -> Assessment:
     if not forms:
         return NONE
     lexicon = load_lexicon()
-    excluded = [_exclusion_spans(lexicon, form, stripped) for form, stripped in forms]
+    excluded = [_exclusion_spans(lexicon, f, s, "crisis") for f, s in forms]
     group = _match(lexicon.crisis, forms, excluded)
     if group is not None:
         return Assessment("crisis", group)
+    excluded = [_exclusion_spans(lexicon, f, s, "hyperbole") for f, s in forms]
     group = _match(lexicon.hyperbole, forms, excluded)
     if group is not None:
         return Assessment("hyperbole", group)
