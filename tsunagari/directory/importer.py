@@ -835,7 +835,7 @@ def import_batch(session: Session, batch: ImportBatch, progress: Progress | None
         if done % 200 == 0:
             session.flush()
     session.flush()
-    _, summary.public_services = refresh_visibility(session)
+    _, summary.public_services = refresh_visibility(session, bump=False)
     if summary.changed:
         bump_revision(session)
     return summary

@@ -12,16 +12,14 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Iterable, Sequence
 
-from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import Session
 
 from ..clock import now as clock_now
 from ..clock import to_tokyo
 from .hours import DAY_MIN, Interval, Schedule, is_holiday, is_weekend_or_holiday
 from .messages import msg, weekday_ja
-from .models import CATEGORIES, Contact as ContactRow
-from .models import OpeningHours, Organisation, Service, ServiceCategory, ServiceChannel
-from .repository import fact_showable
+from .models import CATEGORIES
+from .snapshot import ContactFact, DirectorySnapshot, Entry, get_snapshot
 
 REQUEST_CHANNELS = ("in_person", "phone", "chat", "line", "online")
 WHEN_VALUES = ("now", "weekday_day", "evening", "weekend")
@@ -196,194 +194,116 @@ def bucket_windows(when: str | None, at: datetime, days: int = HORIZON_DAYS) -> 
 def first_fit(intervals: Sequence[Interval], windows: Sequence[tuple[int, int]]) -> tuple[int | None, bool]:
     """Earliest minute open inside a window; (None, False) when nothing overlaps.
 
-    A certain overlap wins over an earlier uncertain one (holiday rule unknown).
+    Both lists are sorted; a two-pointer walk keeps this linear. A certain overlap
+    wins over an earlier uncertain one (holiday rule unknown).
     """
     best_uncertain = None
-    for start, end, certain in intervals:
-        for ws, we in windows:
-            lo, hi = max(start, ws), min(end, we)
-            if lo < hi:
-                if certain:
-                    return lo, True
-                if best_uncertain is None or lo < best_uncertain:
-                    best_uncertain = lo
+    i = j = 0
+    n_i, n_w = len(intervals), len(windows)
+    while i < n_i and j < n_w:
+        start, end, certain = intervals[i]
+        ws, we = windows[j]
+        lo = start if start > ws else ws
+        hi = end if end < we else we
+        if lo < hi:
+            if certain:
+                return lo, True
+            if best_uncertain is None or lo < best_uncertain:
+                best_uncertain = lo
+        if end < we:
+            i += 1
+        else:
+            j += 1
     return (best_uncertain, False) if best_uncertain is not None else (None, False)
 
 
-# --- candidate loading -----------------------------------------------------------------
+# --- per-request evaluation --------------------------------------------------------------
 
 
-@dataclass
 class _Candidate:
-    id: int
-    key: str
-    name: str
-    category: str
-    description: str
-    age_min: int | None
-    age_max: int | None
-    eligibility_area: str | None
-    priority: int
-    reservation_required: bool | None
-    cost_free: bool | None
-    anonymous: bool | None
-    confidence: str
-    verified_on: date | None
-    verified_precision: str
-    notes: str | None
-    hours_note: str | None
-    hours_type: str
-    hours_shown: bool
-    hours_confidence: str
-    hours_verified_on: date | None
-    hours_precision: str
-    org_name: str
-    org_confidence: str
-    channels: list[str] = field(default_factory=list)
-    schedule: Schedule = field(default_factory=Schedule)
-    # computed per request
-    intervals: list = field(default_factory=list)
-    tier: int = 3
-    fit_minute: int | None = None
-    open_now: bool | None = None
-    score: int = 0
+    """A snapshot entry plus what this request computed about it (entries stay shared)."""
+
+    __slots__ = ("e", "intervals", "tier", "fit_minute", "open_now", "score")
+
+    def __init__(self, entry: Entry) -> None:
+        self.e = entry
+        self.intervals: list[Interval] = []
+        self.tier = 3
+        self.fit_minute: int | None = None
+        self.open_now: bool | None = None
+        self.score = 0
 
 
-_CANDIDATE_COLUMNS = (
-    Service.id, Service.key, Service.name, Service.category, Service.description, Service.age_min,
-    Service.age_max, Service.eligibility_area, Service.priority, Service.reservation_required,
-    Service.cost_free, Service.anonymous, Service.confidence, Service.verified_on,
-    Service.verified_precision, Service.notes, Service.hours_note, Service.hours_type,
-    Service.holiday_rule, Service.hours_confidence, Service.hours_verified_on, Service.hours_precision,
-    Organisation.name, Organisation.confidence,
-)
-
-
-def _load_candidates(session: Session, *, category: str | None, channels: Iterable[str] | None,
-                     age: int | None, include_emergency: bool, only_24h: bool = False,
-                     keys: Iterable[str] | None = None) -> list[_Candidate]:
-    stmt = select(*_CANDIDATE_COLUMNS).join(Organisation, Service.organisation_id == Organisation.id)
-    stmt = stmt.where(Service.public.is_(True), Organisation.public.is_(True))
-    if category is not None:
-        stmt = stmt.where(exists().where(and_(ServiceCategory.service_id == Service.id,
-                                              ServiceCategory.category == category)))
-    if channels:
-        stmt = stmt.where(exists().where(and_(ServiceChannel.service_id == Service.id,
-                                              ServiceChannel.channel.in_(tuple(channels)))))
-    if age is not None:
-        stmt = stmt.where(or_(Service.age_min.is_(None), Service.age_min <= age),
-                          or_(Service.age_max.is_(None), Service.age_max >= age))
-    if not include_emergency:
-        stmt = stmt.where(Service.emergency.is_(False))
-    if only_24h:
-        stmt = stmt.where(Service.hours_type == "24h")
-    if keys is not None:
-        stmt = stmt.where(Service.key.in_(tuple(keys)))
-    rows = session.execute(stmt).all()
-    if not rows:
-        return []
-    by_id: dict[int, _Candidate] = {}
-    hour_rows: dict[int, list[tuple]] = {}
-    for r in rows:
-        hours_shown = fact_showable(r.hours_confidence, r.hours_verified_on)
-        by_id[r.id] = _Candidate(
-            id=r.id, key=r.key, name=r.name, category=r.category, description=r.description,
-            age_min=r.age_min, age_max=r.age_max, eligibility_area=r.eligibility_area,
-            priority=r.priority or 0, reservation_required=r.reservation_required,
-            cost_free=r.cost_free, anonymous=r.anonymous, confidence=r.confidence,
-            verified_on=r.verified_on, verified_precision=r.verified_precision, notes=r.notes,
-            hours_note=r.hours_note, hours_type=r.hours_type if hours_shown else "unknown",
-            hours_shown=hours_shown, hours_confidence=r.hours_confidence,
-            hours_verified_on=r.hours_verified_on, hours_precision=r.hours_precision,
-            org_name=r[22], org_confidence=r[23],
-        )
-        by_id[r.id].schedule = Schedule(hours_type=by_id[r.id].hours_type, holiday_rule=r.holiday_rule)
-    ids = list(by_id)
-    weekly_ids = [i for i in ids if by_id[i].hours_type == "weekly"]
-    for chunk in _chunks(weekly_ids):
-        for sid, kind, day, opens, closes in session.execute(
-            select(OpeningHours.service_id, OpeningHours.day_kind, OpeningHours.day,
-                   OpeningHours.opens_min, OpeningHours.closes_min).where(OpeningHours.service_id.in_(chunk))
-        ):
-            hour_rows.setdefault(sid, []).append((kind, day, opens, closes))
-    for sid in weekly_ids:
-        c = by_id[sid]
-        c.schedule = Schedule.from_rows("weekly", c.schedule.holiday_rule, hour_rows.get(sid, ()))
-    for chunk in _chunks(ids):
-        for sid, channel in session.execute(
-            select(ServiceChannel.service_id, ServiceChannel.channel).where(ServiceChannel.service_id.in_(chunk))
-        ):
-            by_id[sid].channels.append(channel)
-    return list(by_id.values())
-
-
-def _chunks(ids: list[int], size: int = 500) -> Iterable[list[int]]:
-    for i in range(0, len(ids), size):
-        yield ids[i:i + size]
-
-
-def _load_contacts(session: Session, ids: Iterable[int]) -> dict[int, list[ContactRow]]:
-    ids = list(ids)
-    out: dict[int, list[ContactRow]] = {}
-    if not ids:
-        return out
-    rows = session.execute(
-        select(ContactRow).where(ContactRow.service_id.in_(ids)).order_by(ContactRow.service_id, ContactRow.position)
-    ).scalars()
-    for c in rows:
-        if fact_showable(c.confidence, c.verified_on):
-            out.setdefault(c.service_id, []).append(c)
+def _select(snapshot: DirectorySnapshot, category: str | None, channels: Iterable[str] | None,
+            age: int | None, include_emergency: bool) -> list[_Candidate]:
+    if category is None:
+        pool: Iterable[Entry] = snapshot.entries
+    elif channels:
+        lists = [snapshot.by_category_channel.get((category, ch), ()) for ch in channels]
+        pool = lists[0] if len(lists) == 1 else {e.id: e for lst in lists for e in lst}.values()
+    else:
+        pool = snapshot.by_category.get(category, ())
+    out = []
+    for e in pool:
+        if e.emergency and not include_emergency:
+            continue
+        if age is not None and ((e.age_min is not None and e.age_min > age)
+                                or (e.age_max is not None and e.age_max < age)):
+            continue
+        out.append(_Candidate(e))
     return out
 
 
-# --- ranking ----------------------------------------------------------------------------
+def _evaluate(cands: list[_Candidate], request: LookupRequest, windows: list[tuple[int, int]],
+              minute: int) -> None:
+    """Tier (0 open at the requested time, 1 fits later, 2 unknown, 3 no fit) and fit score.
 
-
-def _evaluate(c: _Candidate, request: LookupRequest, windows: list[tuple[int, int]]) -> None:
-    at = request.at
-    minute = at.hour * 60 + at.minute
-    sched = c.schedule
-    if sched.has_times:
-        intervals = sched.intervals(at.date(), 1, HORIZON_DAYS + 1)
-        c.open_now = None
-        for start, end, certain in intervals:
-            if start <= minute < end:
-                c.open_now = True if certain else None
-                break
+    The hot loop of every lookup, so it is written for speed (locals, no helper calls).
+    """
+    base = request.at.date()
+    match = CHANNEL_MATCH[request.channel] if request.channel else None
+    age_given = request.age is not None
+    for c in cands:
+        e = c.e
+        score = e.static_score
+        if e.has_times:
+            intervals = e.intervals(base)
+            c.intervals = intervals
+            open_now: bool | None = False
+            open_end = None
+            for start, end, certain in intervals:
+                if start > minute:
+                    break
+                if minute < end:
+                    open_now = True if certain else None
+                    open_end = end
+                    break
+            c.open_now = open_now
+            fit, certain = first_fit(intervals, windows)
+            c.fit_minute = fit
+            if fit is None:
+                c.tier = 3
+            elif not certain:
+                c.tier = 2
+            elif fit <= minute:
+                c.tier = 0
+                if open_now and open_end is not None and e.hours_type != "24h" \
+                        and open_end - minute <= CLOSING_SOON_MIN:
+                    score -= 3  # closing within half an hour: others first
+            else:
+                c.tier = 1
         else:
-            c.open_now = False
-        c.intervals = intervals
-        fit, certain = first_fit(intervals, windows)
-        if fit is None:
-            c.tier = 3
-        elif not certain:
+            c.open_now = None
             c.tier = 2
-        else:
-            c.tier = 0 if fit <= minute else 1
-        c.fit_minute = fit
-    else:
-        c.open_now = None
-        c.intervals = []
-        c.tier = 2
-        c.fit_minute = None
-    score = 0
-    if request.channel and any(ch in CHANNEL_MATCH[request.channel] for ch in c.channels):
-        score += 2
-    if request.age is not None and (c.age_min is not None or c.age_max is not None):
-        score += 1
-    if c.eligibility_area == "品川区":
-        score += 1
-    if c.confidence == "verified" and (not c.hours_shown or c.hours_confidence == "verified"):
-        score += 1
-    if c.open_now and c.tier == 0:
-        end = _open_until_minute(c, minute)
-        if end is not None and end - minute <= CLOSING_SOON_MIN:
-            score -= 3
-    c.score = score
+        if match is not None and not e.channel_set.isdisjoint(match):
+            score += 2
+        if age_given and e.age_targeted:
+            score += 1
+        c.score = score
 
 
 def _open_until_minute(c: _Candidate, minute: int) -> int | None:
-    if c.schedule.hours_type == "24h":
+    if c.e.hours_type == "24h":
         return None
     for start, end, _certain in c.intervals:
         if start <= minute < end:
@@ -391,9 +311,16 @@ def _open_until_minute(c: _Candidate, minute: int) -> int | None:
     return None
 
 
+def _next_open_minute(c: _Candidate, minute: int) -> int | None:
+    for start, _end, certain in c.intervals:
+        if start > minute and certain:
+            return start
+    return None
+
+
 def _sort_key(c: _Candidate) -> tuple:
     later = c.fit_minute if c.tier == 1 and c.fit_minute is not None else 0
-    return (c.tier, later, -c.score, -c.priority, c.confidence != "verified", c.name)
+    return (c.tier, later, -c.score, -c.e.priority, c.e.confidence != "verified", c.e.name)
 
 
 def _fits(c: _Candidate, when: str | None) -> bool:
@@ -403,7 +330,7 @@ def _fits(c: _Candidate, when: str | None) -> bool:
 # --- card building ----------------------------------------------------------------------
 
 
-def _contact_card(c: ContactRow) -> Contact:
+def _contact_card(c: ContactFact) -> Contact:
     note = None
     if c.confidence != "verified":
         note = msg("contact.dated", date=format_date_ja(c.verified_on, c.verified_precision))
@@ -426,8 +353,8 @@ def _contact_card(c: ContactRow) -> Contact:
     return Contact("address", label, c.value, note)
 
 
-def _today_hours(c: _Candidate, at: datetime) -> str:
-    sched = c.schedule
+def _today_hours(e: Entry, at: datetime) -> str:
+    sched = e.schedule
     if sched.hours_type == "24h":
         return msg("today_hours.always")
     if sched.hours_type == "appointment":
@@ -454,10 +381,11 @@ def _today_hours(c: _Candidate, at: datetime) -> str:
 
 
 def _reasons(c: _Candidate, request: LookupRequest) -> list[str]:
+    e = c.e
     at = request.at
     minute = at.hour * 60 + at.minute
     out: list[str] = []
-    if c.schedule.hours_type == "24h":
+    if e.schedule.hours_type == "24h":
         out.append(msg("reasons.always_open"))
     elif c.open_now and (request.when in (None, "now") or c.tier == 0):
         end = _open_until_minute(c, minute)
@@ -469,64 +397,60 @@ def _reasons(c: _Candidate, request: LookupRequest) -> list[str]:
             else:
                 day = at.date() + timedelta(days=(end - 1) // DAY_MIN)
                 out.append(msg("reasons.open_until_later", day=_day_label(at.date(), day), time=_hour_text(end)))
-    elif c.schedule.has_times and not c.open_now:
+    elif e.schedule.has_times and not c.open_now:
         nxt = c.fit_minute if c.tier == 1 else _next_open_minute(c, minute)
         if nxt is not None:
             when_dt = _minute_to_dt(at, nxt)
             out.append(msg("reasons.opens_at", day=_day_label(at.date(), when_dt.date()), clock=_clock(nxt)))
-    channels = [ch for ch in c.channels if not request.channel or ch in CHANNEL_MATCH[request.channel]]
+    channels = [ch for ch in e.channels if not request.channel or ch in CHANNEL_MATCH[request.channel]]
     if channels:
         out.append(msg(f"reasons.channel.{channels[0]}"))
-    if c.reservation_required is False:
+    if e.reservation_required is False:
         out.append(msg("reasons.no_reservation"))
-    if c.anonymous:
+    if e.anonymous:
         out.append(msg("reasons.anonymous"))
-    elif c.cost_free:
+    elif e.cost_free:
         out.append(msg("reasons.free"))
-    if request.age is not None and (c.age_min is not None or c.age_max is not None):
+    if request.age is not None and (e.age_min is not None or e.age_max is not None):
         out.append(msg("reasons.age_fits"))
     return out[:4]
 
 
-def _next_open_minute(c: _Candidate, minute: int) -> int | None:
-    for start, _end, certain in c.intervals:
-        if start > minute and certain:
-            return start
-    return None
-
-
-def _build_card(c: _Candidate, contacts: list[ContactRow], request: LookupRequest) -> ServiceCard:
+def _build_card(c: _Candidate, request: LookupRequest) -> ServiceCard:
+    e = c.e
+    contacts = e.contacts
     # Facts shown on this card and their provenance: the entry itself, hours (if shown), contacts.
-    facts: list[tuple[str, date | None, str]] = [(c.confidence, c.verified_on, c.verified_precision)]
-    if c.hours_shown and c.hours_type in ("weekly", "24h", "appointment"):
-        facts.append((c.hours_confidence, c.hours_verified_on, c.hours_precision))
+    facts: list[tuple[str, date | None, str]] = [(e.confidence, e.verified_on, e.verified_precision)]
+    if e.hours_shown and e.hours_type in ("weekly", "24h", "appointment"):
+        facts.append((e.hours_confidence, e.hours_verified_on, e.hours_precision))
+    n_main = len(facts)  # entry (+ hours); contacts carry their own dated note
     facts += [(x.confidence, x.verified_on, x.verified_precision) for x in contacts]
-    n_main = len(facts) - len(contacts)  # entry (+ hours); contacts carry their own dated note
     dated = [(d, p) for conf, d, p in facts if d is not None]
-    oldest = min(dated, key=lambda dp: dp[0]) if dated else (c.verified_on or date.today(), "day")
+    oldest = min(dated, key=lambda dp: dp[0]) if dated else (e.verified_on or date.today(), "day")
     partly = [(d, p) for conf, d, p in facts if conf == "partly" and d is not None]
     verified_note = None
     if partly:
         verified_note = msg("contact.dated", date=format_date_ja(*min(partly, key=lambda dp: dp[0])))
-    main = [(conf, d, p) for i, (conf, d, p) in enumerate(facts) if d is not None and (i < n_main or conf == "verified")]
+    main = [(conf, d, p) for i, (conf, d, p) in enumerate(facts)
+            if d is not None and (i < n_main or conf == "verified")]
     main_partly = [(d, p) for conf, d, p in main if conf == "partly"]
     main_oldest = min(((d, p) for _, d, p in main), key=lambda dp: dp[0], default=oldest)
     entry_note = (msg("contact.dated", date=format_date_ja(*min(main_partly, key=lambda dp: dp[0])))
                   if main_partly else None)
-    notes = [n for n in (c.hours_note if c.hours_shown else None, c.notes) if n]
+    notes = [n for n in (e.hours_note if e.hours_shown else None, e.notes) if n]
     return ServiceCard(
-        service_id=c.key,
-        name=c.name,
-        organisation=c.org_name if c.org_confidence == "verified" else "",
-        description=c.description,
+        service_id=e.key,
+        name=e.name,
+        organisation=e.org_name if e.org_confidence == "verified" else "",
+        description=e.description,
         contacts=[_contact_card(x) for x in contacts],
-        today_hours=_today_hours(c, request.at),
+        today_hours=_today_hours(e, request.at),
         reasons=_reasons(c, request),
         open_now=c.open_now,
         last_verified=oldest[0],
         verified_note=verified_note,
-        category=c.category,
-        channels=list(c.channels),
+        category=e.category,
+        channels=list(e.channels),
         notes=notes,
         last_verified_text=format_date_ja(*main_oldest),
         fully_verified=not partly and all(conf == "verified" for conf, _, _ in facts),
@@ -539,14 +463,13 @@ def _build_card(c: _Candidate, contacts: list[ContactRow], request: LookupReques
 
 def find_services(session: Session, request: LookupRequest) -> LookupResult:
     """Services for `request`, best first; honest about it when nothing fits."""
+    snapshot = get_snapshot(session)
     at = request.at
     minute = at.hour * 60 + at.minute
     channels = CHANNEL_MATCH[request.channel] if request.channel else None
-    candidates = _load_candidates(session, category=request.category, channels=channels,
-                                  age=request.age, include_emergency=request.include_emergency)
+    candidates = _select(snapshot, request.category, channels, request.age, request.include_emergency)
     windows = bucket_windows(request.when, at)
-    for c in candidates:
-        _evaluate(c, request, windows)
+    _evaluate(candidates, request, windows, minute)
     candidates.sort(key=_sort_key)
     fits = [c for c in candidates if _fits(c, request.when)]
 
@@ -560,25 +483,25 @@ def find_services(session: Session, request: LookupRequest) -> LookupResult:
             if maybe:
                 chosen += maybe[: request.limit - len(chosen)]
                 note = msg("notes.unknown_hours_added") if request.when is not None else None
-        return LookupResult(_cards(session, chosen, request), exact=True, note=note)
+        return LookupResult([_build_card(c, request) for c in chosen], exact=True, note=note)
 
     # Nothing fits: say so, then offer the next opening and/or an open 24-hour line.
-    chosen: list[_Candidate] = []
+    chosen = []
     notes: list[str] = []
     nxt = _next_opening(candidates, minute)
     alt = None
     if request.category in ALT_24H_CATEGORIES:
-        alt = _open_24h_line(session, request, exclude={c.key for c in candidates if c.tier == 0})
+        alt = _open_24h_line(snapshot, request, minute)
     if nxt is not None:
         c, start = nxt
         when_dt = _minute_to_dt(at, start)
-        notes.append(msg("notes.no_match_next", name=c.name, day=_day_label(at.date(), when_dt.date()),
+        notes.append(msg("notes.no_match_next", name=c.e.name, day=_day_label(at.date(), when_dt.date()),
                          clock=_clock(start)))
     else:
         notes.append(msg("notes.no_match") if candidates or not (request.channel or request.age)
                      else msg("notes.no_match_filters"))
     if alt is not None:
-        notes.append(msg("notes.alt_24h", name=alt.name))
+        notes.append(msg("notes.alt_24h", name=alt.e.name))
     lead_with_open = request.when in (None, "now")
     if alt is not None and lead_with_open:
         chosen.append(alt)
@@ -591,49 +514,38 @@ def find_services(session: Session, request: LookupRequest) -> LookupResult:
             break
         if c.tier == 2 and c not in chosen:
             chosen.append(c)
-    return LookupResult(_cards(session, chosen[: request.limit], request), exact=False, note="".join(notes))
-
-
-def _cards(session: Session, chosen: list[_Candidate], request: LookupRequest) -> list[ServiceCard]:
-    contacts = _load_contacts(session, [c.id for c in chosen])
-    return [_build_card(c, contacts.get(c.id, []), request) for c in chosen]
+    cards = [_build_card(c, request) for c in chosen[: request.limit]]
+    return LookupResult(cards, exact=False, note="".join(notes))
 
 
 def _ensure_verified(chosen: list[_Candidate], fits: list[_Candidate]) -> list[_Candidate]:
     """Partly facts are never the only option in a crisis reply: keep one verified entry."""
-    def solid(c: _Candidate) -> bool:
-        return c.confidence == "verified" and (not c.hours_shown or c.hours_confidence == "verified")
-
-    if any(solid(c) for c in chosen):
+    if any(c.e.solid for c in chosen):
         return chosen
-    replacement = next((c for c in fits if solid(c) and c not in chosen), None)
+    replacement = next((c for c in fits if c.e.solid and c not in chosen), None)
     if replacement is None:
         return chosen
-    return [replacement, *chosen[:-1]] if len(chosen) >= 1 else [replacement]
+    return [replacement, *chosen[:-1]]
 
 
 def _next_opening(candidates: list[_Candidate], minute: int) -> tuple[_Candidate, int] | None:
     best = None
     for c in candidates:
-        start = _next_open_minute(c, minute) if c.schedule.has_times else None
+        start = _next_open_minute(c, minute) if c.e.schedule.has_times else None
         if start is None:
             continue
-        if best is None or (start, -c.score, -c.priority) < (best[1], -best[0].score, -best[0].priority):
+        if best is None or (start, -c.score, -c.e.priority) < (best[1], -best[0].score, -best[0].e.priority):
             best = (c, start)
     return best
 
 
-def _open_24h_line(session: Session, request: LookupRequest, exclude: set[str]) -> _Candidate | None:
+def _open_24h_line(snapshot: DirectorySnapshot, request: LookupRequest, minute: int) -> _Candidate | None:
     """An open-now 24-hour listening line (never 110/119), preferring the requested channel."""
-    lines = _load_candidates(session, category="crisis_line", channels=None, age=request.age,
-                             include_emergency=False, only_24h=True)
-    now_request = LookupRequest(category="crisis_line", channel=request.channel, when="now",
-                                at=request.at, age=request.age)
-    windows = bucket_windows("now", request.at)
-    for c in lines:
-        _evaluate(c, now_request, windows)
-    lines = [c for c in lines if c.tier == 0 and c.key not in exclude]
-    lines.sort(key=lambda c: (-c.score, c.confidence != "verified", -c.priority, c.name))
+    lines = [c for c in _select(snapshot, "crisis_line", None, request.age, False)
+             if c.e.hours_type == "24h"]
+    _evaluate(lines, request, bucket_windows("now", request.at), minute)
+    lines = [c for c in lines if c.tier == 0]
+    lines.sort(key=lambda c: (-c.score, not c.e.solid, -c.e.priority, c.e.name))
     return lines[0] if lines else None
 
 
@@ -641,15 +553,12 @@ def find_emergency_contacts(session: Session, at: datetime | None = None) -> lis
     """110 / 119 / #7119-type numbers, to show first when someone is in immediate danger."""
     at = to_tokyo(at or clock_now())
     request = LookupRequest(category="crisis_line", when="now", at=at, include_emergency=True, limit=10)
-    stmt = select(Service.key).where(Service.emergency.is_(True), Service.public.is_(True))
-    keys = list(session.execute(stmt).scalars())
-    candidates = _load_candidates(session, category=None, channels=None, age=None,
-                                  include_emergency=True, keys=keys)
-    windows = bucket_windows("now", at)
-    for c in candidates:
-        _evaluate(c, request, windows)
-    candidates.sort(key=lambda c: (-c.priority, c.name))
-    return _cards(session, candidates, request)
+    snapshot = get_snapshot(session)
+    minute = at.hour * 60 + at.minute
+    candidates = [_Candidate(e) for e in snapshot.entries if e.emergency]
+    _evaluate(candidates, request, bucket_windows("now", at), minute)
+    candidates.sort(key=lambda c: (-c.e.priority, c.e.name))
+    return [_build_card(c, request) for c in candidates]
 
 
 def lookup(request: LookupRequest) -> LookupResult:

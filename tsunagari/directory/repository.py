@@ -62,8 +62,12 @@ def organisation_hidden_reasons(org: Organisation) -> list[str]:
     return reasons
 
 
-def refresh_visibility(session: Session) -> tuple[int, int]:
-    """Recompute the derived `public` flags; returns (public orgs, public services)."""
+def refresh_visibility(session: Session, *, bump: bool = True) -> tuple[int, int]:
+    """Recompute the derived `public` flags; returns (public orgs, public services).
+
+    Call it after any direct edit; it bumps the directory revision so cached
+    lookup snapshots are reloaded.
+    """
     orgs = session.execute(
         select(Organisation).options(
             selectinload(Organisation.contacts),
@@ -81,6 +85,8 @@ def refresh_visibility(session: Session) -> tuple[int, int]:
             for service in org.services:
                 service.public = False
     session.flush()
+    if bump:
+        bump_revision(session)
     return public_orgs, public_services
 
 
@@ -98,6 +104,9 @@ def bump_revision(session: Session) -> int:
     meta.revision = (meta.revision or 0) + 1
     meta.updated_at = datetime.now(timezone.utc)
     session.flush()
+    from .snapshot import invalidate  # late import: snapshot depends on this module
+
+    invalidate(session.get_bind())
     return meta.revision
 
 
