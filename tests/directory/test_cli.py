@@ -46,7 +46,8 @@ def test_find_prints_name_first_one_per_line(capsys, dburl):
                        "--at", "2026-11-29T23:30", "--when", "now")
     assert code == 0
     lines = out.strip().splitlines()
-    assert lines[0].startswith("あなたのいばしょ（チャット相談）｜24時間｜受付中")
+    assert lines[0].startswith("よりそいホットライン｜24時間｜受付中")
+    assert lines[1].startswith("あなたのいばしょ（チャット相談）｜24時間｜受付中")
     assert lines[-1].startswith("2件（ご希望どおり）")
 
 

@@ -207,3 +207,86 @@ def test_request_validation():
         LookupRequest(category="counseling", channel="pigeon", at=SUNDAY_2330)
     req = LookupRequest(category="counseling", channel="any", when="any", at=SUNDAY_2330.replace(tzinfo=None))
     assert req.channel is None and req.when is None and req.at.tzinfo is not None
+
+
+CRISIS_YAML = """\
+version: 1
+organisations:
+  - {key: o, name: 団体, kind: NPO, source: s, verified_on: 2026-01, confidence: verified}
+services:
+"""
+for _key, _conf, _prio in (("partly-a", "partly", 50), ("partly-b", "partly", 40), ("solid-c", "verified", 1)):
+    CRISIS_YAML += f"""\
+  - key: {_key}
+    organisation: o
+    name: 窓口{_key}
+    category: crisis_line
+    description: 24時間の電話です。
+    channels: [phone]
+    source: s
+    verified_on: 2026-01
+    confidence: {_conf}
+    hours: {{spec: 24h, holidays: as_usual, confidence: {_conf}}}
+    contacts: [{{kind: phone, value: 03-0000-00{_prio:02d}, confidence: {_conf}}}]
+"""
+
+
+def _fresh(tmp_path, text):
+    from sqlalchemy.orm import sessionmaker
+
+    from tsunagari import db
+    from tsunagari.directory.importer import import_file
+
+    engine = db.make_engine("sqlite://")
+    db.upgrade_schema(engine)
+    path = tmp_path / "d.yml"
+    path.write_text(text, encoding="utf-8")
+    factory = sessionmaker(bind=engine, future=True)
+    with factory.begin() as s:
+        import_file(s, path)
+    return engine, factory
+
+
+def test_partly_lines_are_never_the_only_crisis_option(tmp_path):
+    engine, factory = _fresh(tmp_path, CRISIS_YAML)
+    with factory.begin() as s:
+        result = find_services(s, LookupRequest(category="crisis_line", when="now", at=SUNDAY_2330, limit=2))
+    ids = [c.service_id for c in result.cards]
+    assert len(ids) == 2 and "solid-c" in ids
+    engine.dispose()
+
+
+def test_writes_in_this_process_are_seen_immediately(tmp_path):
+    engine, factory = _fresh(tmp_path, CRISIS_YAML)
+    with factory.begin() as s:
+        before = find_services(s, LookupRequest(category="crisis_line", at=SUNDAY_2330, limit=5))
+    assert len(before.cards) == 3
+    with factory.begin() as s:
+        from tsunagari.directory.importer import import_file
+
+        path = tmp_path / "hide.yml"
+        path.write_text(CRISIS_YAML.replace("confidence: verified}]", "confidence: unverified}]"), encoding="utf-8")
+        import_file(s, path)
+    with factory.begin() as s:
+        after = find_services(s, LookupRequest(category="crisis_line", at=SUNDAY_2330, limit=5))
+    assert "solid-c" not in [c.service_id for c in after.cards]
+    engine.dispose()
+
+
+def test_changes_from_another_process_are_picked_up(tmp_path, monkeypatch):
+    from sqlalchemy import text
+
+    from tsunagari.directory import snapshot
+
+    engine, factory = _fresh(tmp_path, CRISIS_YAML)
+    with factory.begin() as s:
+        assert len(find_services(s, LookupRequest(category="crisis_line", at=SUNDAY_2330, limit=5)).cards) == 3
+    # Another process hides a service and bumps the revision (as the importer does).
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE services SET public = 0 WHERE key = 'partly-a'"))
+        conn.execute(text("UPDATE directory_meta SET revision = revision + 1, updated_at = '2099-01-01 00:00:00.000000'"))
+    monkeypatch.setattr(snapshot, "RECHECK_SECONDS", 0.0)
+    with factory.begin() as s:
+        ids = [c.service_id for c in find_services(s, LookupRequest(category="crisis_line", at=SUNDAY_2330)).cards]
+    assert "partly-a" not in ids
+    engine.dispose()

@@ -352,6 +352,8 @@ def _provenance(chk: _Checker, where: str, raw: dict, inherit: dict | None = Non
         verified_on = format_source_date(*parsed) if parsed else "undated"
     if confidence == "verified" and not source:
         chk.add(where, "確認済み（verified）の項目には出典（source）が必要です")
+    if confidence == "verified" and verified_on == "undated":
+        chk.add(where, "確認済み（verified）の項目には日付が必要です（日付のない公式ページは確認した日）")
     return {"source": source, "verified_on": verified_on, "confidence": confidence}
 
 

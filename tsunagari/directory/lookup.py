@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from ..clock import now as clock_now
 from ..clock import to_tokyo
-from .hours import DAY_MIN, Interval, Schedule, is_holiday, is_weekend_or_holiday
+from .hours import DAY_MIN, Interval, is_holiday, is_weekend_or_holiday
 from .messages import msg, weekday_ja
 from .models import CATEGORIES
 from .snapshot import ContactFact, DirectorySnapshot, Entry, get_snapshot

@@ -46,7 +46,7 @@ def service_hidden_reasons(service: Service) -> list[str]:
     if service.confidence == "unverified":
         reasons.append("窓口そのものが未確認")
     if not any(contact_showable(c) for c in service.contacts):
-        reasons.append("確認済みの連絡先がない")
+        reasons.append("住民に表示できる連絡先がない（確認済み、または日付のある一部確認の連絡先が必要）")
     return reasons
 
 
@@ -58,7 +58,7 @@ def organisation_hidden_reasons(org: Organisation) -> list[str]:
         not service_hidden_reasons(s) for s in org.services
     )
     if not reachable:
-        reasons.append("確認済みの連絡手段がない")
+        reasons.append("住民に表示できる連絡手段がない")
     return reasons
 
 

@@ -190,8 +190,10 @@ def load_snapshot(session: Session, token: tuple = (0, "")) -> DirectorySnapshot
         e.categories = tuple(e.categories)
         e.schedule = Schedule.from_rows(e.hours_type, holiday_rules[e.id], hours.get(e.id, ()))
         e.has_times = e.schedule.has_times
-        # Entry and shown hours verified (not merely partly): preferred, and required in a crisis reply.
-        e.solid = e.confidence == "verified" and (not e.hours_shown or e.hours_confidence == "verified")
+        # Entry, shown hours and at least one contact verified (not merely partly): ranked
+        # higher, and a crisis reply always includes one (partly facts are never the only option).
+        e.solid = (e.confidence == "verified" and (not e.hours_shown or e.hours_confidence == "verified")
+                   and any(c.confidence == "verified" for c in e.contacts))
         e.age_targeted = e.age_min is not None or e.age_max is not None
         e.static_score = (e.eligibility_area == "品川区") + e.solid
         for category in e.categories:
