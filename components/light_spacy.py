@@ -25,7 +25,7 @@ MAX_CHARS_FOR_SPACY = 2000
         DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER,
     ],
     is_trainable=False,
-    model_from="SpacyNLP",
+    model_from="LightSpacyNLP",
 )
 class LightSpacyNLP(SpacyNLP):
     """SpacyNLP variant that keeps only the tokenizer and vectors."""

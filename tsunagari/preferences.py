@@ -7,40 +7,41 @@ form: contact_channel in CHANNELS and contact_time in TIMES.
 from __future__ import annotations
 
 import re
-import unicodedata
 from typing import Optional
+
+from tsunagari.text import normalize
 
 CHANNELS = ("in_person", "phone", "chat", "online", "any")
 TIMES = ("now", "weekday_day", "evening", "weekend", "any")
 
+# Patterns run on tsunagari.text.normalize output: hiragana instead of
+# katakana, lower-case ASCII, no spaces or punctuation.
+
 # "No preference" answers, shared by both questions.
-_ANY = r"(こだわらな|こだわりな|こだわりは(とくに|特に)?な|どれでも|どっちでも|どちらでも|なんでも|何でも|いつでも|特にな|とくにな|おまかせ|お任せ|わからな|分からな|決めてな|any)"
+_ANY = r"(こだわらな|こだわりな|こだわりは(とくに|特に)?な|どれでも|どっちでも|どちらでも|どの方法でも|どのほうほうでも|なんでも|何でも|いつでも|特にな|とくにな|特に希望はな|とくにきぼうはな|希望はな|きぼうはな|おまかせ|お任せ|わからな|分からな|決めてな|any)"
 
 # Order matters: the first pattern that matches wins, so more specific
 # phrases come before general ones.
 _CHANNEL_PATTERNS = (
-    ("online", r"(オンライン|おんらいん|zoom|ズーム|ビデオ通話|ビデオ|web会議|meet|teams|リモート)"),
-    ("chat", r"(line|ライン|らいん|チャット|ちゃっと|メッセージ|文字|テキスト|dm|メール|sns)"),
-    ("phone", r"(電話|でんわ|tel|通話|声で)"),
-    ("in_person", r"(対面|たいめん|会って|あって話|直接|顔を見て|窓口に行|行ける|行って|来所|訪問|実際に|リアル)"),
+    ("online", r"(おんらいん|zoom|ずーむ|びでお通話|びでおつうわ|びでお|web会議|meet|teams|りもーと|ねっと|ネット)"),
+    ("chat", r"(line|らいん|ちゃっと|めっせーじ|文字|もじ|てきすと|dm|めーる|sns)"),
+    ("phone", r"(電話|でんわ|tel|通話|つうわ|声で|こえで)"),
+    ("in_person", r"(対面|たいめん|会って|あって話|直接|ちょくせつ|顔を見て|窓口に行|行ける|行って|来所|訪問|実際に|りある)"),
     ("any", _ANY),
 )
 
 _TIME_PATTERNS = (
-    ("now", r"(今すぐ|いますぐ|今から|いまから|今日|きょう|今夜|こんや|今晩|すぐ|至急|今(話|はな)|今が?いい)"),
-    ("weekend", r"(土日|週末|しゅうまつ|土曜|日曜|休日|休みの日|やすみの日|祝日)"),
-    ("evening", r"(夜|よる|夕方|ゆうがた|深夜|しんや|夜中|よなか|仕事(の|が)?(後|あと|終わり)|帰ってから|寝る前|夜間)"),
-    ("weekday_day", r"(平日|へいじつ|昼|ひる|日中|にっちゅう|午前|午後|朝|あさ)"),
+    ("now", r"(今すぐ|いますぐ|今から|いまから|今日|きょう|今夜|こんや|今晩|こんばん|すぐ|至急|今(話|はな)|今がいい|いまがいい)"),
+    ("weekend", r"(土日|どにち|週末|しゅうまつ|土曜|どよう|日曜|にちよう|休日|きゅうじつ|休みの日|やすみの日|祝日)"),
+    ("evening", r"(夜|よる|夕方|ゆうがた|深夜|しんや|夜中|よなか|仕事(の|が)?(後|あと|終わり|おわり)|帰ってから|寝る前|夜間|(1[7-9]|2[0-3])時(以降|から|すぎ|過ぎ|ごろ|頃|くらい)?)"),
+    ("weekday_day", r"(平日|へいじつ|昼|ひる|日中|にっちゅう|午前|ごぜん|午後|ごご|朝|あさ|([89]|1[0-6])時(以降|から|ごろ|頃|くらい)?)"),
     ("any", _ANY),
 )
 
 
 def _prepare(text: Optional[str]) -> str:
-    """NFKC (full/half width) and lower case; spaces removed."""
-    if not text:
-        return ""
-    folded = unicodedata.normalize("NFKC", text).lower()
-    return re.sub(r"\s+", "", folded)[:500]
+    """Matching form of the text (see tsunagari.text.normalize)."""
+    return normalize(text or "")[:500]
 
 
 def _first_match(text: Optional[str], patterns) -> Optional[str]:

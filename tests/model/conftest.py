@@ -1,0 +1,41 @@
+"""Fixtures that load the trained model once and parse messages with it.
+
+These tests need `make train` first (`make test` does it). The model path
+can be overridden with TSUNAGARI_MODEL.
+"""
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+from typing import Callable, Dict, List
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+MODEL = Path(os.environ.get("TSUNAGARI_MODEL", ROOT / "models" / "tsunagari.tar.gz"))
+
+
+def load_yaml(relative: str):
+    with (ROOT / relative).open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+@pytest.fixture(scope="session")
+def parse() -> Callable[[List[str]], List[Dict]]:
+    """Parse a batch of texts with the trained NLU pipeline."""
+    assert MODEL.exists(), f"trained model not found at {MODEL}: run `make train`"
+    from rasa.core.agent import Agent
+
+    loop = asyncio.new_event_loop()
+    agent = Agent.load(str(MODEL))
+
+    def _parse(texts: List[str]) -> List[Dict]:
+        async def _all():
+            return [await agent.parse_message(text) for text in texts]
+
+        return loop.run_until_complete(_all())
+
+    yield _parse
+    loop.close()

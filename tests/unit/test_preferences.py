@@ -1,0 +1,72 @@
+"""Typed answers to the referral form map to canonical slot values."""
+import pytest
+
+from tsunagari.preferences import CHANNELS, TIMES, clear_preference, parse_channel, parse_time
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("電話がいいです", "phone"),
+        ("ﾃﾞﾝﾜで", "phone"),
+        ("でんわ", "phone"),
+        ("LINEがいい", "chat"),
+        ("ＬＩＮＥ", "chat"),
+        ("チャットで", "chat"),
+        ("文字のほうが気楽", "chat"),
+        ("Zoomとか", "online"),
+        ("ネットで", "online"),
+        ("オンラインでお願いします", "online"),
+        ("直接会って話したい", "in_person"),
+        ("対面", "in_person"),
+        ("こだわらない", "any"),
+        ("どの方法でも", "any"),
+        ("とくに希望はないかな", "any"),
+        ("うーん", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_parse_channel(text, expected):
+    assert parse_channel(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("今すぐ話したい", "now"),
+        ("いますぐ", "now"),
+        ("今夜", "now"),
+        ("土日がいい", "weekend"),
+        ("週末なら", "weekend"),
+        ("夜", "evening"),
+        ("19時以降", "evening"),
+        ("仕事の後", "evening"),
+        ("平日の昼", "weekday_day"),
+        ("午前中", "weekday_day"),
+        ("いつでも", "any"),
+        ("こだわらない", "any"),
+        ("わかんない笑", None),
+    ],
+)
+def test_parse_time(text, expected):
+    assert parse_time(text) == expected
+
+
+def test_values_are_the_slot_values_of_the_domain():
+    import yaml
+    from pathlib import Path
+
+    domain = yaml.safe_load((Path(__file__).resolve().parents[2] / "domain.yml").read_text(encoding="utf-8"))
+    assert tuple(domain["slots"]["contact_channel"]["values"]) == CHANNELS
+    assert tuple(domain["slots"]["contact_time"]["values"]) == TIMES
+
+
+def test_clear_preference_ignores_a_bare_no_preference():
+    assert clear_preference("わからない", parse_time) is None
+    assert clear_preference("夜に電話で話したい", parse_time) == "evening"
+
+
+def test_very_long_input_does_not_fail():
+    assert parse_channel("あい" * 5000 + "電話") is None  # only the first 500 characters are read
+    assert parse_time("夜" + "あい" * 5000) == "evening"
