@@ -6,6 +6,7 @@ long before the first lookup, and the CLI may point at another database.
 from __future__ import annotations
 
 import os
+import sys
 import threading
 import weakref
 from contextlib import contextmanager
@@ -118,8 +119,6 @@ def migrations_path() -> Path:
     """The Alembic script folder: the repo checkout, else the copy installed as data files."""
     if (_REPO_MIGRATIONS / "env.py").exists():
         return _REPO_MIGRATIONS
-    import sys
-
     return Path(sys.prefix) / "share" / "tsunagari" / "migrations"
 
 

@@ -46,8 +46,11 @@ def pg_engine():
             conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     except Exception as exc:  # noqa: BLE001
         admin.dispose()
+        from sqlalchemy.engine import make_url
+
+        shown = make_url(PG_URL).render_as_string(hide_password=True)
         pytest.fail(
-            f"PostgreSQL is required for these tests but is unreachable at {PG_URL} "
+            f"PostgreSQL is required for these tests but is unreachable at {shown} "
             f"(set TSUNAGARI_TEST_POSTGRES_URL): {exc.__class__.__name__}: {exc}",
             pytrace=False,
         )
