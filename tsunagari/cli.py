@@ -179,7 +179,13 @@ def cmd_check(args: argparse.Namespace) -> int:
     from .db import ensure_database
     from .directory.importer import validate_contact_value
     from .directory.lookup import format_date_ja
-    from .directory.repository import fact_showable, list_services, service_hidden_reasons
+    from .directory.repository import (
+        fact_showable,
+        list_organisations,
+        list_services,
+        organisation_hidden_reasons,
+        service_hidden_reasons,
+    )
 
     ensure_database(_engine(args))
     today = now().date()
@@ -221,6 +227,12 @@ def cmd_check(args: argparse.Namespace) -> int:
             if issues:
                 flagged.add(s.key)
             problems += [f"[要確認] {s.key} {s.name}: {i}" for i in issues]
+        for org in list_organisations(session):
+            if org.hidden:
+                continue
+            reasons = organisation_hidden_reasons(org)
+            if reasons:
+                problems.append(f"[要確認] 団体 {org.key} {org.name}: 住民には表示されていません（{'、'.join(reasons)}）")
     for line in problems:
         _out(line)
     if problems:
