@@ -2,50 +2,31 @@
 
 SQLAlchemy calls are synchronous, so they run in a worker thread and never
 block the action server's event loop. The embedded SQLite directory is
-created and seeded on first use, not at import time.
+created and seeded on first use (tsunagari.db.ensure_database, idempotent),
+not at import time.
 """
 from __future__ import annotations
 
 import asyncio
 import functools
 import logging
-import threading
 from datetime import datetime
 from typing import Optional
 
 logger = logging.getLogger(__name__)
 
-_ready = False
-_ready_lock = threading.Lock()
-
-
-def _ensure_ready() -> None:
-    global _ready
-    if _ready:
-        return
-    with _ready_lock:
-        if not _ready:
-            from tsunagari.db import ensure_database
-
-            ensure_database()
-            _ready = True
-
 
 def _lookup_sync(category: str, channel: Optional[str], when: Optional[str], at: datetime, limit: int):
-    from tsunagari.db import session_scope
-    from tsunagari.directory.lookup import LookupRequest, find_services
+    from tsunagari.directory.lookup import LookupRequest, lookup as directory_lookup
 
-    _ensure_ready()
-    request = LookupRequest(category=category, channel=channel, when=when, at=at, limit=limit)
-    with session_scope() as session:
-        return find_services(session, request)
+    return directory_lookup(LookupRequest(category=category, channel=channel, when=when, at=at, limit=limit))
 
 
 def _record_crisis_sync(at: datetime, channel: str) -> None:
-    from tsunagari.db import session_scope
+    from tsunagari.db import ensure_database, session_scope
     from tsunagari.directory.repository import record_crisis_event
 
-    _ensure_ready()
+    ensure_database()
     with session_scope() as session:
         record_crisis_event(session, at, channel)
 
