@@ -14,9 +14,11 @@ classifier remains layer 2 for expressions the lexicon does not know.
 How a message is checked:
 
 1. The text is normalised twice (``tsunagari.text``): the canonical form
-   and the "stripped" form without elongation marks / small vowels.
+   and the "stripped" form without elongation marks / small vowels. A few
+   emoji that carry meaning (💊, 🔪, 🩸) are spelled out first.
 2. Exclusions (harmless phrases such as 自殺予防週間 or ゲームで死んだ) are
-   located in each form.
+   located in each form; an exclusion only counts inside one clause of the
+   original text (clauses end at 。、！？ and line breaks).
 3. Every crisis pattern is searched at every position. A match counts
    unless it lies entirely inside an exclusion match, so an exclusion only
    removes the harmless span and the rest of the message is still
@@ -35,7 +37,7 @@ from typing import Iterable, Literal, Optional, Sequence, Tuple
 
 import yaml
 
-from tsunagari.text import normalize, strip_elongation
+from tsunagari.text import normalize
 
 __all__ = ["Assessment", "Lexicon", "assess", "load_lexicon", "LEXICON_PATH"]
 
@@ -229,24 +231,83 @@ def load_lexicon(path: Optional[str] = None) -> Lexicon:
     return parse_lexicon(data)
 
 
-def _forms(text: str) -> Sequence[Tuple[str, bool]]:
+# Clause boundaries of the original text. Crisis patterns ignore them (they
+# run on the whole normalised text, so "死、に、た、い" still matches), but an
+# exclusion must lie inside one clause: "もう終わりにしたい。仕事辞めたい" must
+# not be read as the harmless "終わりにしたい仕事". Whitespace counts as a
+# boundary next to Japanese text only (English words are space-separated).
+_CLAUSE_RE = re.compile(
+    r"[。．.！!？?\n\r、，,;；…‥]+|(?<=[^\x00-\x7f])\s+|\s+(?=[^\x00-\x7f])"
+)
+_DIGITS = "0123456789"
+
+
+@dataclass(frozen=True)
+class _Form:
+    """One normalised form of a message and the clause of each character."""
+
+    text: str
+    stripped: bool
+    clause_of: Tuple[int, ...]
+
+
+def _collapse(chars: list) -> list:
+    """Collapse runs like normalize() does, keeping each character's clause."""
+    out, i = [], 0
+    while i < len(chars):
+        ch = chars[i][0]
+        j = i
+        while j < len(chars) and chars[j][0] == ch:
+            j += 1
+        run = j - i
+        if (run >= 3 and ch not in _DIGITS) or (ch == "ー" and run >= 2):
+            out.append(chars[i])
+        else:
+            out.extend(chars[i:j])
+        i = j
+    return out
+
+
+def _forms(text: str) -> Sequence[_Form]:
+    """Canonical and stripped forms, built clause by clause.
+
+    Each clause is normalised on its own and the results are concatenated
+    (then runs are collapsed across clauses, as normalize() would), so the
+    text equals normalize(text) while every character remembers its clause.
+    """
     text = _EMOJI_RE.sub(lambda m: _EMOJI_WORDS[m.group(0)], text)
-    canonical = normalize(text)
+    chars = []
+    for clause, piece in enumerate(_CLAUSE_RE.split(text)):
+        chars.extend((ch, clause) for ch in normalize(piece))
+    canonical = _collapse(chars)
     if not canonical:
         return ()
-    stripped = strip_elongation(canonical)
-    if stripped == canonical:
-        return ((canonical, False),)
-    return ((canonical, False), (stripped, True))
+    forms = [_Form("".join(c for c, _ in canonical), False, tuple(k for _, k in canonical))]
+    stripped = _collapse([c for c in canonical if c[0] not in _STRIPPED_ONLY_CHARS])
+    stripped_text = "".join(c for c, _ in stripped)
+    if stripped_text and stripped_text != forms[0].text:
+        forms.append(_Form(stripped_text, True, tuple(k for _, k in stripped)))
+    return forms
 
 
-def _exclusion_spans(lexicon: Lexicon, form: str, stripped: bool, level: str) -> list:
+def _exclusion_spans(lexicon: Lexicon, form: _Form, level: str) -> list:
+    """Spans of exclusion matches that lie inside a single clause."""
     spans = []
     for entry in lexicon.exclusions:
         if level not in entry.applies_to:
             continue
-        for pattern in entry.for_form(stripped):
-            spans.extend(m.span() for m in pattern.finditer(form))
+        for pattern in entry.for_form(form.stripped):
+            pos = 0
+            while pos <= len(form.text):
+                m = pattern.search(form.text, pos)
+                if m is None:
+                    break
+                start, end = m.span()
+                if end > start and form.clause_of[start] == form.clause_of[end - 1]:
+                    spans.append((start, end))
+                    pos = end
+                else:
+                    pos = start + 1
     return spans
 
 
@@ -274,9 +335,9 @@ def _first_counted(pattern: re.Pattern, form: str, excluded: list) -> bool:
 
 def _match(entries: Tuple[_Patterns, ...], forms, excluded_by_form) -> Optional[str]:
     for entry in entries:
-        for (form, stripped), excluded in zip(forms, excluded_by_form):
-            for pattern in entry.for_form(stripped):
-                if _first_counted(pattern, form, excluded):
+        for form, excluded in zip(forms, excluded_by_form):
+            for pattern in entry.for_form(form.stripped):
+                if _first_counted(pattern, form.text, excluded):
                     return entry.name
     return None
 
@@ -296,11 +357,11 @@ def assess(text: object) -> Assessment:
     if not forms:
         return NONE
     lexicon = load_lexicon()
-    excluded = [_exclusion_spans(lexicon, f, s, "crisis") for f, s in forms]
+    excluded = [_exclusion_spans(lexicon, form, "crisis") for form in forms]
     group = _match(lexicon.crisis, forms, excluded)
     if group is not None:
         return Assessment("crisis", group)
-    excluded = [_exclusion_spans(lexicon, f, s, "hyperbole") for f, s in forms]
+    excluded = [_exclusion_spans(lexicon, form, "hyperbole") for form in forms]
     group = _match(lexicon.hyperbole, forms, excluded)
     if group is not None:
         return Assessment("hyperbole", group)
