@@ -9,6 +9,7 @@ Phone numbers use the 03-0000 exchange, which is not assigned in Tokyo.
 from __future__ import annotations
 
 import argparse
+import gc
 import random
 import statistics
 import sys
@@ -119,20 +120,25 @@ def main(argv: list[str] | None = None) -> int:
         for request in requests[:20]:  # warm-up: imports, statement cache, page cache
             with factory.begin() as session:
                 find_services(session, request)
-        timings, exact, cards = [], 0, 0
+        gc.collect()  # drop the ORM garbage of building the directory before measuring
+        timings, cpu, exact, cards = [], [], 0, 0
         for request in requests:
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.thread_time()
             with factory.begin() as session:  # one short session per lookup, like the bot
                 result = find_services(session, request)
             timings.append((time.perf_counter() - t) * 1000)
+            cpu.append((time.thread_time() - c) * 1000)
             exact += result.exact
             cards += len(result.cards)
         engine.dispose()
     timings.sort()
+    cpu.sort()
     p50 = statistics.median(timings)
     p95 = timings[int(0.95 * (len(timings) - 1))]
     print(f"lookups: {len(timings)} (exact {exact}, {cards / len(timings):.2f} cards avg)")
     print(f"p50 {p50:.2f} ms | p95 {p95:.2f} ms | max {timings[-1]:.2f} ms")
+    # CPU time of the lookup thread: the same figures without other processes' contention.
+    print(f"cpu p50 {statistics.median(cpu):.2f} ms | cpu p95 {cpu[int(0.95 * (len(cpu) - 1))]:.2f} ms")
     print(f"target p95 <= 5 ms: {'OK' if p95 <= 5 else 'NOT MET'}")
     return 0
 

@@ -8,6 +8,7 @@ nearest honest alternative instead of an empty answer.
 from __future__ import annotations
 
 import re
+from operator import attrgetter
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Iterable, Sequence
@@ -223,7 +224,7 @@ def first_fit(intervals: Sequence[Interval], windows: Sequence[tuple[int, int]])
 class _Candidate:
     """A snapshot entry plus what this request computed about it (entries stay shared)."""
 
-    __slots__ = ("e", "intervals", "tier", "fit_minute", "open_now", "score")
+    __slots__ = ("e", "intervals", "tier", "fit_minute", "open_now", "score", "rank")
 
     def __init__(self, entry: Entry) -> None:
         self.e = entry
@@ -232,6 +233,7 @@ class _Candidate:
         self.fit_minute: int | None = None
         self.open_now: bool | None = None
         self.score = 0
+        self.rank: tuple = ()
 
 
 def _select(snapshot: DirectorySnapshot, category: str | None, channels: Iterable[str] | None,
@@ -261,6 +263,8 @@ def _evaluate(cands: list[_Candidate], request: LookupRequest, windows: list[tup
     The hot loop of every lookup, so it is written for speed (locals, no helper calls).
     """
     base = request.at.date()
+    when = request.when
+    simple = when in (None, "now")
     match = CHANNEL_MATCH[request.channel] if request.channel else None
     age_given = request.age is not None
     for c in cands:
@@ -279,7 +283,15 @@ def _evaluate(cands: list[_Candidate], request: LookupRequest, windows: list[tup
                     open_end = end
                     break
             c.open_now = open_now
-            fit, certain = first_fit(intervals, windows)
+            if simple:  # "now" or "any time": one window starting at `minute`
+                if open_now is not None and open_end is not None:
+                    fit, certain = minute, True
+                else:
+                    fit, certain = first_fit(intervals, windows) if when is None else (None, False)
+                    if open_now is None and when == "now":
+                        fit, certain = minute, False
+            else:
+                fit, certain = first_fit(intervals, windows)
             c.fit_minute = fit
             if fit is None:
                 c.tier = 3
@@ -300,6 +312,9 @@ def _evaluate(cands: list[_Candidate], request: LookupRequest, windows: list[tup
         if age_given and e.age_targeted:
             score += 1
         c.score = score
+        # Open at the requested time first, then sooner, then better fit, then staff priority.
+        later = c.fit_minute if c.tier == 1 else 0
+        c.rank = (c.tier, later, -score, e.rank_tail)
 
 
 def _open_until_minute(c: _Candidate, minute: int) -> int | None:
@@ -316,11 +331,6 @@ def _next_open_minute(c: _Candidate, minute: int) -> int | None:
         if start > minute and certain:
             return start
     return None
-
-
-def _sort_key(c: _Candidate) -> tuple:
-    later = c.fit_minute if c.tier == 1 and c.fit_minute is not None else 0
-    return (c.tier, later, -c.score, -c.e.priority, c.e.confidence != "verified", c.e.name)
 
 
 def _fits(c: _Candidate, when: str | None) -> bool:
@@ -470,7 +480,7 @@ def find_services(session: Session, request: LookupRequest) -> LookupResult:
     candidates = _select(snapshot, request.category, channels, request.age, request.include_emergency)
     windows = bucket_windows(request.when, at)
     _evaluate(candidates, request, windows, minute)
-    candidates.sort(key=_sort_key)
+    candidates.sort(key=attrgetter("rank"))
     fits = [c for c in candidates if _fits(c, request.when)]
 
     if fits:

@@ -54,7 +54,7 @@ class Entry:
         "confidence", "verified_on", "verified_precision", "notes", "hours_note", "hours_type",
         "hours_shown", "hours_confidence", "hours_verified_on", "hours_precision", "org_name",
         "org_confidence", "channels", "channel_set", "schedule", "contacts", "emergency", "_iv",
-        "has_times", "static_score", "age_targeted", "solid",
+        "has_times", "static_score", "age_targeted", "solid", "rank_tail",
     )
 
     def intervals(self, base: date) -> list[Interval]:
@@ -196,6 +196,7 @@ def load_snapshot(session: Session, token: tuple = (0, "")) -> DirectorySnapshot
                    and any(c.confidence == "verified" for c in e.contacts))
         e.age_targeted = e.age_min is not None or e.age_max is not None
         e.static_score = (e.eligibility_area == "品川区") + e.solid
+        e.rank_tail = (-e.priority, e.confidence != "verified", e.name, e.key)
         for category in e.categories:
             by_category.setdefault(category, []).append(e)
             for channel in e.channels:
