@@ -48,6 +48,7 @@ LEXICON_PATH = Path(__file__).with_name("lexicon.yml")
 # Characters that never occur in the stripped form; they are deleted from
 # the pattern text when compiling the stripped-form variant of a pattern.
 _STRIPPED_ONLY_CHARS = "ーぁぃぅぇぉゎ"
+_CANONICAL_ONLY = "(?#canonical-only)"
 _MACRO_RE = re.compile(r"\{([A-Z][A-Z_]*)\}")
 
 # normalize() drops emoji, but a few carry the very meaning we look for
@@ -183,7 +184,9 @@ def _compile(
         expanded = _expand(str(raw), macros)
         try:
             canonical.append(re.compile(expanded))
-            stripped_pattern = _strip_pattern(expanded)
+            # "(?#canonical-only)" opts a pattern out of the stripped form,
+            # for spellings that would become too short there (おーでぃー).
+            stripped_pattern = None if _CANONICAL_ONLY in expanded else _strip_pattern(expanded)
             if stripped_pattern is not None:
                 stripped.append(re.compile(stripped_pattern))
         except re.error as exc:  # pragma: no cover - caught by the tests
