@@ -5,7 +5,7 @@ import logging
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -33,30 +33,20 @@ def current_category(tracker: Tracker) -> str:
 class ActionStartReferral(Action):
     """Read any preference already stated in the message that asked for help.
 
-    When nothing is left to ask (or a crisis is live) it goes straight to the
-    results instead of running the form.
+    「今すぐ電話で相談したい」 answers both questions at once; the form then
+    finds nothing left to ask and goes straight to the results.
     """
 
     def name(self) -> Text:
         return "action_start_referral"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        category = current_category(tracker)
-        events: List[Dict[Text, Any]] = [SlotSet("support_category", category)]
-        go_to_results = in_crisis(tracker)
-        if not go_to_results:
-            text = latest_text(tracker)
-            stated = {}
-            for slot, (_, parser) in FORM_SLOTS.items():
-                value = tracker.get_slot(slot) or clear_preference(text, parser)
-                if value:
-                    stated[slot] = value
-            events += [SlotSet(slot, value) for slot, value in stated.items()]
-            go_to_results = len(stated) == len(FORM_SLOTS)
-        if go_to_results:
-            if tracker.active_loop_name:
-                events += [ActiveLoop(None), SlotSet("requested_slot", None)]
-            events.append(FollowupAction("action_show_services"))
+        events: List[Dict[Text, Any]] = [SlotSet("support_category", current_category(tracker))]
+        text = latest_text(tracker)
+        for slot, (_, parser) in FORM_SLOTS.items():
+            value = tracker.get_slot(slot) or clear_preference(text, parser)
+            if value:
+                events.append(SlotSet(slot, value))
         return events
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
+from rasa_sdk.events import SlotSet
 
 from actions.crisis import ActionCrisisResponse
 from actions.referral import ActionShowServices, ActionStartReferral, ValidateReferralForm
@@ -68,37 +68,23 @@ async def test_start_referral_keeps_a_time_stated_in_the_request(dispatcher, dom
     assert events == [SlotSet("support_category", "free_space"), SlotSet("contact_time", "weekend")]
 
 
-async def test_start_referral_goes_straight_to_results_when_nothing_is_left_to_ask(dispatcher, domain):
+async def test_start_referral_reads_both_answers_from_the_request(dispatcher, domain):
     tracker = make_tracker(intent="seek_counseling", text="今すぐ電話で相談したい")
     events = await ActionStartReferral().run(dispatcher, tracker, domain)
     assert events == [
         SlotSet("support_category", "counseling"),
         SlotSet("contact_channel", "phone"),
         SlotSet("contact_time", "now"),
-        FollowupAction("action_show_services"),
     ]
 
 
-async def test_start_referral_inside_the_form_closes_it_before_results(dispatcher, domain):
+async def test_start_referral_inside_the_form_keeps_earlier_answers(dispatcher, domain):
     tracker = make_tracker(
-        slots={"contact_channel": "chat", "contact_time": "evening", "support_category": "counseling"},
+        slots={"contact_channel": "chat", "support_category": "counseling"},
         intent="seek_career", text="やっぱり仕事探しの相談がしたい", active_loop="referral_form",
     )
     events = await ActionStartReferral().run(dispatcher, tracker, domain)
-    assert events == [
-        SlotSet("support_category", "career"),
-        SlotSet("contact_channel", "chat"),
-        SlotSet("contact_time", "evening"),
-        ActiveLoop(None),
-        SlotSet("requested_slot", None),
-        FollowupAction("action_show_services"),
-    ]
-
-
-async def test_start_referral_during_a_crisis_skips_the_questions(dispatcher, domain):
-    tracker = make_tracker(slots={"crisis": True}, intent="seek_counseling", text="相談したい")
-    events = await ActionStartReferral().run(dispatcher, tracker, domain)
-    assert events == [SlotSet("support_category", "counseling"), FollowupAction("action_show_services")]
+    assert events == [SlotSet("support_category", "career"), SlotSet("contact_channel", "chat")]
 
 
 # --- validate_referral_form ----------------------------------------------------
