@@ -30,7 +30,7 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 
-from tsunagari.safety import assess
+from tsunagari.safety import assess, load_lexicon
 
 logger = logging.getLogger(__name__)
 
@@ -72,7 +72,12 @@ class CrisisMatcher(GraphComponent, IntentClassifier):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> CrisisMatcher:
-        """Creates a new component (see parent class for full docstring)."""
+        """Creates a new component (see parent class for full docstring).
+
+        The lexicon is compiled here (once per process, cached) so that the
+        first user message does not pay for it.
+        """
+        load_lexicon()
         return cls(config)
 
     def process(self, messages: List[Message]) -> List[Message]:
