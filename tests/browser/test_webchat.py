@@ -162,7 +162,7 @@ def test_real_stack_referral_and_crisis(phone_page, screenshots):
     phone = page.get_by_role("button", name=re.compile("電話")).last
     expect(phone).to_be_enabled(timeout=60000)
     phone.click()
-    anytime = page.get_by_role("button", name=re.compile("いつでも")).last
+    anytime = page.get_by_role("button", name="こだわらない").last
     expect(anytime).to_be_enabled(timeout=60000)
     anytime.click()
     cards = page.locator(".tn-card")
@@ -171,7 +171,7 @@ def test_real_stack_referral_and_crisis(phone_page, screenshots):
     cards.first.scroll_into_view_if_needed()
     page.screenshot(path=str(screenshots / "e2e-02-cards.png"))
 
-    send_text(page, "もう死にたい")
+    send_text(page, "本当に死にたいと思っています")
     expect(log.locator(BOT).filter(has_text="24時間").last).to_be_visible(timeout=60000)
     expect(page.locator(".tn-crisis").last.get_by_role("link", name=re.compile("東京いのちの電話"))).to_have_attribute(
         "href", "tel:0332644343"

@@ -44,6 +44,9 @@ STARTUP_TIMEOUT = float(os.environ.get("TSUNAGARI_E2E_STARTUP_TIMEOUT", "420"))
 
 
 def find_model() -> Optional[Path]:
+    override = os.environ.get("TSUNAGARI_E2E_MODEL")
+    if override:
+        return Path(override)
     preferred = ROOT / "models" / "tsunagari.tar.gz"
     if preferred.exists():
         return preferred

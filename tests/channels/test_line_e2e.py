@@ -122,7 +122,7 @@ def test_full_referral_ends_with_directory_flex(stack):
 def test_crisis_message_gets_24h_lines(stack):
     user = new_user()
     token = "rt-" + uuid.uuid4().hex
-    assert post(stack, text_event("もう死にたい", user, reply_token=token)) == 200
+    assert post(stack, text_event("本当に死にたいと思っています", user, reply_token=token)) == 200
     messages = messages_for(stack, token, user)
     assert "24時間" in texts(messages)
     tel_uris = [

@@ -162,7 +162,12 @@
   var css = el("link");
   css.rel = "stylesheet";
   css.href = assetBase + "widget.css";
-  function reveal() { host.style.visibility = ""; }
+  function reveal() {
+    if (!host.style.visibility) { return; }
+    host.style.visibility = "";
+    // Focus set while the host was hidden is lost; restore it for an open panel.
+    if (mode === "launcher" && !panel.hidden) { input.focus(); }
+  }
   css.addEventListener("load", reveal);
   css.addEventListener("error", reveal);
   window.setTimeout(reveal, 3000);
@@ -178,7 +183,6 @@
     launcher.setAttribute("aria-label", T.launcherAria);
     launcher.setAttribute("aria-expanded", "false");
     launcher.setAttribute("aria-controls", "tn-panel");
-    launcher.appendChild(el("span", "tn-launcher-icon", "💬")).setAttribute("aria-hidden", "true");
     launcher.appendChild(el("span", "tn-launcher-text", T.launcher));
     wrap.appendChild(launcher);
   }
@@ -263,6 +267,15 @@
 
   // ---------------------------------------------------------------- rendering
   function scrollToEnd() { log.scrollTop = log.scrollHeight; }
+  // Show a new bot message from its start when it is taller than the log
+  // (e.g. several cards); otherwise scroll to the end.
+  function scrollToMessage(first) {
+    if (first && log.scrollHeight - first.offsetTop > log.clientHeight) {
+      log.scrollTop = Math.max(first.offsetTop - 8, 0);
+    } else {
+      scrollToEnd();
+    }
+  }
 
   function bubble(who, text) {
     var row = el("div", "tn-row tn-row-" + who);
@@ -436,9 +449,10 @@
       });
       socket.on(BOT_EVT, function (msg) {
         setTyping(false);
+        var before = log.lastElementChild;
         renderBot(msg, false, true);
         remember({ who: "bot", msg: msg });
-        scrollToEnd();
+        scrollToMessage(before ? before.nextElementSibling : log.firstElementChild);
       });
       socket.on("disconnect", function () {
         confirmed = false;
