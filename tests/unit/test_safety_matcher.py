@@ -20,7 +20,7 @@ import pytest
 import yaml
 
 from tsunagari.safety import assess, load_lexicon
-from tsunagari.safety.matcher import LEXICON_PATH, Assessment
+from tsunagari.safety.matcher import LEXICON_PATH, Assessment, _expand
 from tsunagari.text import normalize
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -260,20 +260,21 @@ def test_lexicon_is_versioned_and_well_formed():
     assert {g.name for g in lexicon.hyperbole} == {"hyperbole"}
     for group in lexicon.groups + lexicon.exclusions:
         assert group.canonical, group.name
-    macro = re.compile(r"\{[A-Z][A-Z_]*\}")
     for section in ("groups", "exclusions"):
         for entry in data[section]:
             for pattern in entry["patterns"]:
                 assert isinstance(pattern, str)
-    # Exclusions must stay narrow: no wildcard and no negated class, so that
-    # they cannot swallow an unrelated crisis expression.
+    # Exclusions must stay narrow: no wildcard and no negated class (after
+    # macro expansion), so that they cannot swallow an unrelated crisis
+    # expression.
+    macros = {k: str(v) for k, v in data["macros"].items()}
     for entry in data["exclusions"]:
         for pattern in entry["patterns"]:
-            without_escapes = re.sub(r"\\.", "", pattern)
+            expanded = _expand(pattern, macros)
+            without_escapes = re.sub(r"\\.", "", expanded)
             assert "." not in without_escapes, (entry["name"], pattern)
-            assert "[^" not in pattern, (entry["name"], pattern)
-            assert not macro.search(pattern.replace("{SHIX}", "").replace("{SHIH}", "")
-                                    .replace("{JISATSU}", "")), pattern
+            assert "[^" not in expanded, (entry["name"], pattern)
+            assert not re.search(r"\{[A-Z][A-Z_]*\}", expanded), pattern
 
 
 def test_lexicon_is_loaded_lazily():
@@ -287,3 +288,29 @@ def test_lexicon_is_loaded_lazily():
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     ).stdout.split()
     assert out == ["0", "1", "1"]
+
+
+# ------------------------------------------------------- all-kana typing
+def test_all_kana_transliteration_keeps_recall_and_precision():
+    """People in distress often type without converting to kanji.
+
+    Every kanji word of the sets is replaced by its reading (SudachiPy, part
+    of GiNZA); the matcher must keep >= 97 % recall on the crisis set and
+    <= 5 % false positives on the near-miss set. Readings are imperfect
+    (逝きたい -> イキたい is also 行きたい), hence the margins.
+    """
+    dictionary = pytest.importorskip("sudachipy.dictionary")
+    tokenizer = dictionary.Dictionary().create()
+
+    def kana(text: str) -> str:
+        return "".join(
+            t.reading_form() if re.search("[一-龯々]", t.surface()) else t.surface()
+            for t in tokenizer.tokenize(text)
+        )
+
+    misses = [m["text"] for m in CRISIS if assess(kana(m["text"])).level != "crisis"]
+    hits = [m["text"] for m in NEAR_MISS if assess(kana(m["text"])).level == "crisis"]
+    recall = 1 - len(misses) / len(CRISIS)
+    rate = len(hits) / len(NEAR_MISS)
+    assert recall >= 0.97, f"all-kana recall {recall:.1%}; misses: {misses}"
+    assert rate <= MAX_FALSE_POSITIVE_RATE, f"all-kana FP rate {rate:.1%}; hits: {hits}"

@@ -49,6 +49,9 @@ LEXICON_PATH = Path(__file__).with_name("lexicon.yml")
 # the pattern text when compiling the stripped-form variant of a pattern.
 _STRIPPED_ONLY_CHARS = "ーぁぃぅぇぉゎ"
 _CANONICAL_ONLY = "(?#canonical-only)"
+# re.M: "^" / "$" also match at the clause breaks of the marked form;
+# re.S: "." gaps and lookaheads may still look across them.
+_FLAGS = re.M | re.S
 _MACRO_RE = re.compile(r"\{([A-Z][A-Z_]*)\}")
 
 # normalize() drops emoji, but a few carry the very meaning we look for
@@ -183,12 +186,12 @@ def _compile(
     for raw in patterns:
         expanded = _expand(str(raw), macros)
         try:
-            canonical.append(re.compile(expanded))
+            canonical.append(re.compile(expanded, _FLAGS))
             # "(?#canonical-only)" opts a pattern out of the stripped form,
             # for spellings that would become too short there (おーでぃー).
             stripped_pattern = None if _CANONICAL_ONLY in expanded else _strip_pattern(expanded)
             if stripped_pattern is not None:
-                stripped.append(re.compile(stripped_pattern))
+                stripped.append(re.compile(stripped_pattern, _FLAGS))
         except re.error as exc:  # pragma: no cover - caught by the tests
             raise ValueError(f"bad pattern in lexicon group {name!r}: {exc}") from exc
     return _Patterns(name, level, tuple(canonical), tuple(stripped), applies_to)
@@ -290,6 +293,16 @@ def _forms(text: str) -> Sequence[_Form]:
     stripped_text = "".join(c for c, _ in stripped)
     if stripped_text and stripped_text != forms[0].text:
         forms.append(_Form(stripped_text, True, tuple(k for _, k in stripped)))
+    # The canonical form again with a line break between clauses: "^", "$"
+    # (patterns are compiled with re.M) and the hiragana guards of the
+    # lexicon macros then also see clause starts ("人生オワタ、しのう").
+    marked = []
+    for ch, clause in canonical:
+        if marked and marked[-1][1] != clause:
+            marked.append(("\n", -1))
+        marked.append((ch, clause))
+    if len(marked) != len(canonical):
+        forms.append(_Form("".join(c for c, _ in marked), False, tuple(k for _, k in marked)))
     return forms
 
 
