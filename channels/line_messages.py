@@ -15,6 +15,7 @@ Limits used here (LINE Messaging API reference):
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from typing import Any, Dict, Iterable, List, Optional
@@ -31,6 +32,7 @@ MAX_URI = 1000
 MAX_ALT_TEXT = 400
 MAX_BUBBLES = 12
 MAX_CARD_BUTTONS = 4
+MAX_CAROUSEL_BYTES = 45_000
 
 DIRECTORY_CARDS = "directory_cards"
 CRISIS_CONTACTS = "crisis_contacts"
@@ -215,14 +217,27 @@ def _alt_text(lead: str, names: List[str]) -> str:
     return truncate("\n".join(parts) or "ご案内", MAX_ALT_TEXT)
 
 
+def _json_size(obj: Any) -> int:
+    return len(json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+
+
 def directory_cards_messages(cards: List[Dict[str, Any]], text: Optional[str]) -> List[Dict[str, Any]]:
-    """Cards → Flex carousel message(s), 12 bubbles each, always with altText."""
-    messages = []
+    """Cards → Flex carousel message(s), at most 12 bubbles and about 45 KB of
+    JSON each (LINE caps a carousel's JSON size), always with altText."""
     cards = [c for c in cards or [] if isinstance(c, dict)]
-    for start in range(0, len(cards), MAX_BUBBLES):
-        chunk = cards[start : start + MAX_BUBBLES]
+    groups: List[List[Dict[str, Any]]] = []
+    size = 0
+    for card in cards:
+        bubble_size = _json_size(card_bubble(card))
+        if not groups or len(groups[-1]) == MAX_BUBBLES or size + bubble_size > MAX_CAROUSEL_BYTES:
+            groups.append([])
+            size = 0
+        groups[-1].append(card)
+        size += bubble_size
+    messages = []
+    for index, chunk in enumerate(groups):
         names = [str(c.get("name") or "") for c in chunk if c.get("name")]
-        lead = text if start == 0 else ""
+        lead = text if index == 0 else ""
         messages.append(
             {
                 "type": "flex",

@@ -112,7 +112,8 @@ def test_full_referral_ends_with_directory_flex(stack):
     flex = [m for m in last if m["type"] == "flex" and m["contents"]["type"] == "carousel"]
     assert flex, json.dumps(last, ensure_ascii=False)[:2000]
     carousel = flex[0]
-    assert carousel["altText"]
+    assert carousel["altText"] and len(carousel["altText"]) <= 400
+    assert len(json.dumps(carousel["contents"], ensure_ascii=False).encode("utf-8")) < 50_000
     bubble = carousel["contents"]["contents"][0]
     assert bubble["body"]["contents"][0]["text"]  # the service name
     uris = [b["action"]["uri"] for b in bubble.get("footer", {}).get("contents", [])]

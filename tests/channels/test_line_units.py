@@ -75,3 +75,11 @@ def test_overlong_payload_button_dropped_and_text_truncated():
 
 def test_unknown_custom_is_ignored():
     assert lm.bot_message_to_line({"custom": {"type": "something_else"}}) == []
+
+
+def test_big_cards_split_by_json_size():
+    cards = [{"name": f"窓口{i}", "description": "あ" * 4000, "contacts": []} for i in range(10)]
+    out = lm.bot_message_to_line({"custom": {"type": "directory_cards", "cards": cards}})
+    assert len(out) > 1
+    for message in out:
+        assert lm._json_size(message["contents"]) <= lm.MAX_CAROUSEL_BYTES
