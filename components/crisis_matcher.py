@@ -84,7 +84,13 @@ class CrisisMatcher(GraphComponent, IntentClassifier):
         """Override the intent of messages that match the crisis lexicon."""
         for message in messages:
             text = message.get(TEXT)
-            result = assess(text)
+            try:
+                result = assess(text)
+            except Exception:  # pragma: no cover - defensive, never seen
+                # Keep the classifier's decision rather than failing the
+                # whole parse; the message text is deliberately not logged.
+                logger.exception("Crisis matcher failed; classifier decision kept.")
+                continue
             if result.level == "crisis":
                 self._set_intent(message, self.component_config[CRISIS_INTENT_KEY])
                 logger.debug("Crisis lexicon match (group %s).", result.group)

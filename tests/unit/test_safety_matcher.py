@@ -277,6 +277,15 @@ def test_lexicon_is_versioned_and_well_formed():
             assert not re.search(r"\{[A-Z][A-Z_]*\}", expanded), pattern
 
 
+def test_no_pattern_matches_empty_text():
+    lexicon = load_lexicon()
+    for entry in lexicon.groups:
+        for pattern in entry.canonical + entry.stripped:
+            for text in ("", "\n", "あ"):
+                m = pattern.search(text)
+                assert m is None or m.end() > m.start(), (entry.name, pattern.pattern)
+
+
 def test_lexicon_is_loaded_lazily():
     code = (
         "import tsunagari.safety as s, tsunagari.safety.matcher as m;"

@@ -13,8 +13,10 @@ classifier remains layer 2 for expressions the lexicon does not know.
 
 How a message is checked:
 
-1. The text is normalised twice (``tsunagari.text``): the canonical form
-   and the "stripped" form without elongation marks / small vowels. A few
+1. The text is normalised (``tsunagari.text``) into three forms: the
+   canonical form, the "stripped" form without elongation marks / small
+   vowels, and the canonical form with a line break at each clause end
+   (so that ``^`` / ``$`` and the hiragana guards see clause starts). A few
    emoji that carry meaning (💊, 🔪, 🩸) are spelled out first.
 2. Exclusions (harmless phrases such as 自殺予防週間 or ゲームで死んだ) are
    located in each form; an exclusion only counts inside one clause of the
@@ -359,7 +361,8 @@ def _match(entries: Tuple[_Patterns, ...], forms, excluded_by_form) -> Optional[
 
 
 def assess(text: object) -> Assessment:
-    """Assess one user message. Never raises on any input.
+    """Assess one user message. Never raises on any message (a broken
+    lexicon file raises when it is first loaded).
 
     Returns ``Assessment("crisis", group)`` if any crisis pattern matches
     outside a harmless span, else ``Assessment("hyperbole", "hyperbole")``
