@@ -37,7 +37,7 @@ class NeedRouter(GraphComponent, IntentClassifier):
     def get_default_config() -> Dict[Text, Any]:
         return {
             ROUTABLE_INTENTS_KEY: [
-                "express_loneliness", "nlu_fallback", "inform", "affirm", "deny", "greet", "show_menu", "other",
+                "express_loneliness", "nlu_fallback", "inform", "affirm", "deny", "greet", "show_menu", "other", "chitchat",
             ],
         }
 

@@ -10,8 +10,8 @@
 - the directory database is a temporary SQLite file.
 
 Used by ``tests/channels/test_line_e2e.py`` and ``tests/browser/test_webchat.py``.
-If no trained model exists the tests are skipped with a reason (``make
-test-e2e`` trains first, so there it always exists).
+If no trained model exists the tests fail with a reason (``make test-e2e``
+trains first, so there it always exists).
 """
 
 from __future__ import annotations

@@ -85,6 +85,21 @@ def test_channel_phone_only_phone_services(session):
     assert all(any(c.kind == "phone" for c in card.contacts) for card in result.cards)
 
 
+@pytest.mark.parametrize("category", ["counseling", "free_space", "career", "crisis_line"])
+@pytest.mark.parametrize("channel, kinds", [
+    ("phone", {"phone"}), ("in_person", {"address"}), ("chat", {"url", "line"}), ("online", {"url"}),
+])
+def test_a_channel_filter_only_finds_services_reachable_that_way(session, category, channel, kinds):
+    # 若ナビα offers phone consultations, but its number is unverified: asking
+    # for 電話 must not list it as if it could be called.
+    for when in (None, "now", "weekday_day"):
+        result = find(session, category=category, channel=channel, when=when, limit=10)
+        if not result.exact:
+            continue  # an honest "nothing fits" plus the nearest alternative
+        for card in result.cards:
+            assert kinds & {c.kind for c in card.contacts}, (channel, card.name)
+
+
 def test_age_filter(session):
     young = find(session, category="free_space", age=22, limit=10, at=tokyo("2026-11-24T16:00"))
     older = find(session, category="free_space", age=30, limit=10, at=tokyo("2026-11-24T16:00"))

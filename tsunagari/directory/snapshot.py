@@ -123,6 +123,16 @@ def clear_cache() -> None:
         _checked.clear()
 
 
+# Contact kinds through which a service channel can be used.
+REACHABLE_BY = {
+    "phone": frozenset({"phone"}),
+    "chat": frozenset({"url", "line"}),
+    "line": frozenset({"line", "url"}),
+    "online": frozenset({"url"}),
+    "in_person": frozenset({"address"}),
+}
+
+
 def load_snapshot(session: Session, token: tuple = (0, "")) -> DirectorySnapshot:
     rows = session.execute(
         select(
@@ -197,9 +207,14 @@ def load_snapshot(session: Session, token: tuple = (0, "")) -> DirectorySnapshot
         e.age_targeted = e.age_min is not None or e.age_max is not None
         e.static_score = (e.eligibility_area == "品川区") + e.solid
         e.rank_tail = (-e.priority, e.confidence != "verified", e.name, e.key)
+        # A channel filter only finds services that residents can actually reach
+        # that way: 「電話で」 needs a shown phone number, not just a phone line
+        # whose number is unverified.
+        shown_kinds = {c.kind for c in e.contacts}
+        reachable = [ch for ch in e.channels if shown_kinds & REACHABLE_BY.get(ch, frozenset())]
         for category in e.categories:
             by_category.setdefault(category, []).append(e)
-            for channel in e.channels:
+            for channel in reachable:
                 by_category_channel.setdefault((category, channel), []).append(e)
     return DirectorySnapshot(
         token=token,
