@@ -3,8 +3,10 @@
 Placed after FallbackClassifier in config.yml. Whatever the classifier or
 the fallback decided, a lexicon crisis match sets the intent to ``crisis``
 with confidence 1.0 and puts it first in ``intent_ranking``; a hyperbole
-match ("恥ずかしすぎて死ねる") sets ``hyperbole`` unless the message is
-already classified as crisis. Modelled on Rasa's FallbackClassifier.
+match ("恥ずかしすぎて死ねる", no crisis pattern anywhere in the message)
+sets ``hyperbole`` the same way: the gentle check asks directly, so it also
+replaces a statistical `crisis` guess on everyday exaggeration. Modelled on
+Rasa's FallbackClassifier.
 
 The message text is read untruncated (other components may cut long
 texts for tokenisation; a crisis sentence can be buried at the end).
@@ -36,8 +38,6 @@ logger = logging.getLogger(__name__)
 
 CRISIS_INTENT_KEY = "crisis_intent"
 HYPERBOLE_INTENT_KEY = "hyperbole_intent"
-# Intents that a hyperbole match must never downgrade.
-PROTECTED_INTENTS_KEY = "protected_intents"
 
 
 @DefaultV1Recipe.register(
@@ -57,7 +57,6 @@ class CrisisMatcher(GraphComponent, IntentClassifier):
         return {
             CRISIS_INTENT_KEY: "crisis",
             HYPERBOLE_INTENT_KEY: "hyperbole",
-            PROTECTED_INTENTS_KEY: ["crisis", "crisis_unsafe"],
         }
 
     def __init__(self, config: Dict[Text, Any]) -> None:
@@ -95,9 +94,6 @@ class CrisisMatcher(GraphComponent, IntentClassifier):
                 self._set_intent(message, self.component_config[CRISIS_INTENT_KEY])
                 logger.debug("Crisis lexicon match (group %s).", result.group)
             elif result.level == "hyperbole":
-                current = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
-                if current in self.component_config[PROTECTED_INTENTS_KEY]:
-                    continue
                 self._set_intent(message, self.component_config[HYPERBOLE_INTENT_KEY])
                 logger.debug("Hyperbole lexicon match (group %s).", result.group)
         return messages

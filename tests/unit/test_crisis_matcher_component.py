@@ -73,12 +73,18 @@ def test_hyperbole_sets_hyperbole(matcher):
     assert message.get(INTENT_RANKING_KEY)[0]["name"] == "hyperbole"
 
 
-@pytest.mark.parametrize("classifier_intent", ["crisis", "crisis_unsafe"])
-def test_hyperbole_never_downgrades_a_crisis_prediction(matcher, classifier_intent):
+@pytest.mark.parametrize("classifier_intent", ["crisis", "nlu_fallback", "chitchat"])
+def test_hyperbole_replaces_the_classifier_guess(matcher, classifier_intent):
     message = _message("恥ずかしすぎて死ねる", intent=classifier_intent, confidence=0.8)
-    before = {key: value for key, value in message.data.items()}
     matcher.process([message])
-    assert message.data == before
+    assert message.get(INTENT) == {"name": "hyperbole", "confidence": 1.0}
+    assert [r["name"] for r in message.get(INTENT_RANKING_KEY)].count("hyperbole") == 1
+
+
+def test_crisis_wins_over_hyperbole_in_the_same_message(matcher):
+    message = _message("死ぬほど眠いけど、本当はもう消えたい", intent="hyperbole", confidence=0.9)
+    matcher.process([message])
+    assert message.get(INTENT) == {"name": "crisis", "confidence": 1.0}
 
 
 def test_non_crisis_message_is_untouched(matcher):
