@@ -11,7 +11,7 @@ export LANG := C.UTF-8
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: setup train run shell test test-unit test-data test-stories test-model test-e2e bench lock clean
+.PHONY: setup train run shell replay test test-unit test-data test-stories test-model test-e2e bench lock clean
 
 ## setup: create .venv with Python 3.10 and install the lock (quick when nothing changed)
 setup: $(VENV)/.installed
@@ -39,6 +39,12 @@ run: train
 shell: train
 	$(BIN)/tsunagari directory init
 	scripts/shell.sh
+
+## replay: replay a YAML conversation script, showing intent, confidence and slots per turn
+SCRIPT ?= conversations/sample.yml
+replay: train
+	$(BIN)/tsunagari directory init
+	$(BIN)/python scripts/replay.py $(SCRIPT)
 
 ## test: every test (unit, data validation, test stories, held-out NLU, end-to-end)
 test: test-unit test-data test-stories test-model test-e2e

@@ -10,6 +10,9 @@ from __future__ import annotations
 from tests.model.conftest import load_yaml
 
 MAX_FALSE_POSITIVE_RATE = 0.05
+# Intents whose rules set the `crisis` slot (crisis_unsafe only once a
+# crisis is live, but counted here to be strict).
+ALARM_INTENTS = {"crisis", "crisis_unsafe"}
 
 
 def _texts(name):
@@ -27,7 +30,7 @@ def test_every_crisis_expression_is_detected(parse):
 def test_near_misses_rarely_alarm(parse):
     texts = _texts("near_miss")
     intents = [p["intent"]["name"] for p in parse(texts)]
-    alarms = [t for t, i in zip(texts, intents) if i == "crisis"]
+    alarms = [t for t, i in zip(texts, intents) if i in ALARM_INTENTS]
     rate = len(alarms) / len(texts)
     print(f"\nfalse-positive rate (full pipeline) = {rate:.3f} ({len(alarms)}/{len(texts)})")
     assert rate <= MAX_FALSE_POSITIVE_RATE, "false alarms:\n" + "\n".join(f"  {t}" for t in alarms)
@@ -36,7 +39,7 @@ def test_near_misses_rarely_alarm(parse):
 def test_hyperbole_gets_a_gentle_check_not_an_alarm(parse):
     texts = _texts("hyperbole")
     intents = [p["intent"]["name"] for p in parse(texts)]
-    alarms = [t for t, i in zip(texts, intents) if i == "crisis"]
+    alarms = [t for t, i in zip(texts, intents) if i in ALARM_INTENTS]
     checks = sum(i == "hyperbole" for i in intents)
     print(f"\nhyperbole: {checks}/{len(texts)} gentle checks, {len(alarms)} alarms")
     assert len(alarms) / len(texts) <= MAX_FALSE_POSITIVE_RATE, "\n".join(alarms)

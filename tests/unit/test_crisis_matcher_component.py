@@ -125,3 +125,15 @@ def test_never_logs_message_text(matcher, caplog):
         matcher.process([_message(secret)])
     assert secret not in caplog.text
     assert "ためこ" not in caplog.text
+
+
+def test_classifier_only_crisis_becomes_a_gentle_check(matcher):
+    # The lexicon finds nothing: the statistical guess alone must not alarm.
+    message = _message("パソコンのデータが全部消えた", intent="crisis", confidence=0.99)
+    matcher.process([message])
+    assert message.get(INTENT)["name"] == "crisis_check"
+    assert message.get(INTENT_RANKING_KEY)[0]["name"] == "crisis_check"
+
+
+def test_default_check_intent():
+    assert CrisisMatcher.get_default_config()["check_intent"] == "crisis_check"
