@@ -22,6 +22,22 @@ def load_yaml(relative: str):
         return yaml.safe_load(handle)
 
 
+_FIGURES: List[str] = []
+
+
+@pytest.fixture(scope="session")
+def figures() -> List[str]:
+    """Measured figures, printed at the end of the run (see below)."""
+    return _FIGURES
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _FIGURES:
+        terminalreporter.section("measured figures (trained model, held-out sets)")
+        for line in _FIGURES:
+            terminalreporter.write_line(line)
+
+
 @pytest.fixture(scope="session")
 def parse() -> Callable[[List[str]], List[Dict]]:
     """Parse a batch of texts with the trained NLU pipeline."""

@@ -22,18 +22,18 @@ CATEGORY_BY_INTENT = {
 }
 
 
-def test_heldout_intent_f1(parse):
+def test_heldout_intent_f1(parse, figures):
     data = load_data(str(ROOT / "tests" / "nlu_heldout" / "heldout.yml"))
     texts = [m.get("text") for m in data.intent_examples]
     expected = [m.get("intent") for m in data.intent_examples]
     predicted = [p["intent"]["name"] for p in parse(texts)]
     f1 = f1_score(expected, predicted, average="weighted", zero_division=0)
     report = classification_report(expected, predicted, zero_division=0)
-    print(f"\nheld-out intent F1 (weighted) = {f1:.3f} on {len(texts)} messages\n{report}")
+    figures.append(f"held-out intent F1 (weighted) = {f1:.3f} on {len(texts)} messages")
     assert f1 >= HELDOUT_F1_THRESHOLD, f"held-out F1 {f1:.3f} < {HELDOUT_F1_THRESHOLD}\n{report}"
 
 
-def test_routing_of_explicit_needs(parse):
+def test_routing_of_explicit_needs(parse, figures):
     items = load_yaml("tests/nlu_heldout/routing.yml")["routing"]
     results = parse([item["text"] for item in items])
     misses = []
@@ -42,7 +42,7 @@ def test_routing_of_explicit_needs(parse):
         if category != item["expect"]:
             misses.append((item["expect"], result["intent"]["name"], item["text"]))
     accuracy = 1 - len(misses) / len(items)
-    print(f"\nrouting accuracy = {accuracy:.3f} on {len(items)} messages; misses by expected route: "
-          f"{dict(Counter(m[0] for m in misses))}")
+    figures.append(f"routing accuracy (support_category) = {accuracy:.3f} on {len(items)} messages; misses: "
+                   f"{dict(Counter(m[0] for m in misses))}")
     detail = "\n".join(f"  expected {e}, got {g}: {t}" for e, g, t in misses)
     assert accuracy >= ROUTING_ACCURACY_THRESHOLD, f"routing accuracy {accuracy:.3f}\n{detail}"
