@@ -25,6 +25,7 @@ from pathlib import Path
 import requests
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # components/ for the spaCy comparison
 BIN = Path(sys.executable).parent
 MODEL = os.environ.get("TSUNAGARI_MODEL", str(ROOT / "models" / "tsunagari.tar.gz"))
 MIN_MESSAGES = 200
