@@ -7,7 +7,7 @@ match ("恥ずかしすぎて死ねる", no crisis pattern anywhere in the messa
 sets ``hyperbole`` the same way: the gentle check asks directly, so it also
 replaces a statistical `crisis` guess on everyday exaggeration. When the
 lexicon finds nothing but the classifier says `crisis`, the intent becomes
-``crisis_check``: a gentle check that names 24-hour lines and offers the
+``crisis_check``: a gentle check that offers the 24-hour lines and the
 full crisis reply in one tap, instead of an alarm. Modelled on Rasa's
 FallbackClassifier.
 
@@ -104,8 +104,8 @@ class CrisisMatcher(GraphComponent, IntentClassifier):
             elif self._intent_name(message) == self.component_config[CRISIS_INTENT_KEY]:
                 # Layer 2 without layer 1: the classifier alone is far too
                 # eager on everyday words (消えた file, 髪を切った: about 15%
-                # of the near-miss set), so it leads to a gentle check that
-                # still names 24-hour lines and offers the full crisis reply.
+                # of the near-miss set), so it leads to a gentle check with
+                # one-tap ways to the 24-hour lines and the full crisis reply.
                 self._set_intent(message, self.component_config[CHECK_INTENT_KEY])
                 logger.debug("Classifier-only crisis: gentle check.")
         return messages
