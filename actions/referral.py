@@ -121,6 +121,6 @@ class ActionShowServices(Action):
             intro = message("results_intro_crisis" if crisis else "results_intro")
             dispatcher.utter_message(
                 text="\n\n".join([intro] + [format_card_text(card) for card in result.cards]),
-                json_message={"type": "directory_cards", "cards": [card.to_dict() for card in result.cards]},
+                json_message={"type": "directory_cards", "intro": intro, "cards": [card.to_dict() for card in result.cards]},
             )
         return reset

@@ -153,8 +153,9 @@ async def test_results_show_up_to_three_verified_cards(seeded_directory, dispatc
     for card in cards:
         assert card["name"] and card["today_hours"] and card["last_verified"]
         assert any(c["kind"] == "phone" for c in card["contacts"])
-    text = next(m["text"] for m in dispatcher.messages if m.get("custom"))
-    assert cards[0]["name"] in text  # the same results as plain text for text-only clients
+    message = next(m for m in dispatcher.messages if m.get("custom"))
+    assert cards[0]["name"] in message["text"]  # the same results as plain text for text-only clients
+    assert message["custom"]["intro"] == "こちらが合いそうなところです。"
 
 
 async def test_sunday_night_now_leads_with_what_is_open(seeded_directory, dispatcher, domain):

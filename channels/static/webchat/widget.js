@@ -371,8 +371,12 @@
     if (!msg || typeof msg !== "object") { return; }
     var buttons = msg.buttons || msg.quick_replies || [];
     var custom = msg.custom && typeof msg.custom === "object" ? msg.custom : null;
-    if (msg.text) { bubble("bot", msg.text); }
-    if (custom && custom.type === "directory_cards" && Array.isArray(custom.cards)) { renderCards(custom.cards); }
+    var cards = custom && custom.type === "directory_cards" && Array.isArray(custom.cards) ? custom.cards : null;
+    // A cards message also carries the same results as plain text for
+    // text-only clients; show its intro line and the cards, not both.
+    if (cards && custom.intro) { bubble("bot", custom.intro); }
+    else if (msg.text) { bubble("bot", msg.text); }
+    if (cards) { renderCards(cards); }
     if (custom && custom.type === "crisis_contacts") { renderCrisis(custom.contacts); }
     if (Array.isArray(buttons) && buttons.length) { renderButtons(buttons, restoring && !isLast); }
   }
