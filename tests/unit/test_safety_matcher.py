@@ -34,8 +34,19 @@ def _load_set(name: str) -> list:
     return data["messages"]
 
 
-CRISIS = _load_set("crisis_expressions.yml")
-NEAR_MISS = _load_set("near_miss.yml")
+def _load_sets(pattern: str) -> list:
+    """Every versioned file matching ``pattern`` (round 1, round 2, ...)."""
+    paths = sorted(SAFETY.glob(pattern))
+    assert paths, pattern
+    return [m for path in paths for m in _load_set(path.name)]
+
+
+# All rounds are asserted alike: crisis_expressions*.yml (recall 100 %) and
+# near_miss*.yml (FP <= 5 %), e.g. the *_round2.yml generalisation sets.
+CRISIS = _load_sets("crisis_expressions*.yml")
+NEAR_MISS = _load_sets("near_miss*.yml")
+ROUND2_CRISIS = _load_set("crisis_expressions_round2.yml")
+ROUND2_NEAR_MISS = _load_set("near_miss_round2.yml")
 HYPERBOLE = _load_set("hyperbole.yml")
 
 
@@ -110,6 +121,26 @@ def test_false_positive_rate_on_near_misses():
         f"false-positive rate {rate:.1%} ({len(hits)}/{len(NEAR_MISS)}) "
         f"> {MAX_FALSE_POSITIVE_RATE:.0%}; crisis hits: {hits}"
     )
+
+
+@pytest.mark.parametrize("name", ["crisis_expressions.yml", "crisis_expressions_round2.yml"])
+def test_recall_is_100_percent_per_crisis_file(name):
+    messages = _load_set(name)
+    misses = [(m["kind"], m["text"]) for m in messages if assess(m["text"]).level != "crisis"]
+    assert not misses, f"{name}: {len(misses)}/{len(messages)} missed: {misses}"
+
+
+@pytest.mark.parametrize("name", ["near_miss.yml", "near_miss_round2.yml"])
+def test_false_positive_rate_per_near_miss_file(name):
+    messages = _load_set(name)
+    hits = [m["text"] for m in messages if assess(m["text"]).level == "crisis"]
+    rate = len(hits) / len(messages)
+    assert rate <= MAX_FALSE_POSITIVE_RATE, f"{name}: FP {rate:.1%}; hits: {hits}"
+
+
+def test_round2_sets_sizes():
+    assert len(ROUND2_CRISIS) >= 160
+    assert len(ROUND2_NEAR_MISS) >= 120
 
 
 def test_hyperbole_set_is_hyperbole():
