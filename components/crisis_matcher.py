@@ -26,15 +26,10 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
-from rasa.shared.nlu.constants import (
-    INTENT,
-    INTENT_NAME_KEY,
-    INTENT_RANKING_KEY,
-    PREDICTED_CONFIDENCE_KEY,
-    TEXT,
-)
+from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from components.intent_override import override_intent
 from tsunagari.safety import assess, load_lexicon
 
 logger = logging.getLogger(__name__)
@@ -96,17 +91,17 @@ class CrisisMatcher(GraphComponent, IntentClassifier):
                 logger.exception("Crisis matcher failed; classifier decision kept.")
                 continue
             if result.level == "crisis":
-                self._set_intent(message, self.component_config[CRISIS_INTENT_KEY])
+                override_intent(message, self.component_config[CRISIS_INTENT_KEY])
                 logger.debug("Crisis lexicon match (group %s).", result.group)
             elif result.level == "hyperbole":
-                self._set_intent(message, self.component_config[HYPERBOLE_INTENT_KEY])
+                override_intent(message, self.component_config[HYPERBOLE_INTENT_KEY])
                 logger.debug("Hyperbole lexicon match (group %s).", result.group)
             elif self._intent_name(message) == self.component_config[CRISIS_INTENT_KEY]:
                 # Layer 2 without layer 1: the classifier alone is far too
                 # eager on everyday words (消えた file, 髪を切った: about 15%
                 # of the near-miss set), so it leads to a gentle check with
                 # one-tap ways to the 24-hour lines and the full crisis reply.
-                self._set_intent(message, self.component_config[CHECK_INTENT_KEY])
+                override_intent(message, self.component_config[CHECK_INTENT_KEY])
                 logger.debug("Classifier-only crisis: gentle check.")
         return messages
 
@@ -114,13 +109,3 @@ class CrisisMatcher(GraphComponent, IntentClassifier):
     def _intent_name(message: Message) -> Text:
         return (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
 
-    @staticmethod
-    def _set_intent(message: Message, name: Text) -> None:
-        intent = {INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: 1.0}
-        message.data[INTENT] = dict(intent)
-        ranking = [
-            entry
-            for entry in (message.data.get(INTENT_RANKING_KEY) or [])
-            if entry.get(INTENT_NAME_KEY) != name
-        ]
-        message.data[INTENT_RANKING_KEY] = [dict(intent)] + ranking

@@ -1,0 +1,40 @@
+"""The NeedRouter component: an explicit need overrides a non-route intent."""
+from __future__ import annotations
+
+import pytest
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from components.need_router import NeedRouter
+
+
+def _message(text, intent, confidence=0.8):
+    ranking = [{"name": intent, "confidence": confidence}, {"name": "seek_counseling", "confidence": 0.1}]
+    return Message(data={TEXT: text, INTENT: dict(ranking[0]), INTENT_RANKING_KEY: ranking})
+
+
+@pytest.mark.parametrize("intent", ["express_loneliness", "nlu_fallback", "inform", "greet"])
+def test_explicit_need_in_a_feeling_routes(intent):
+    message = _message("上京してから友達がいなくて、同世代の友達がほしい", intent)
+    NeedRouter({}).process([message])
+    assert message.get(INTENT) == {"name": "seek_free_space", "confidence": 1.0}
+    assert message.get(INTENT_RANKING_KEY)[0]["name"] == "seek_free_space"
+
+
+@pytest.mark.parametrize("intent", ["faq_anonymous_free", "request_human", "crisis", "seek_career"])
+def test_other_decisions_are_kept(intent):
+    message = _message("匿名で相談できますか", intent)
+    NeedRouter({}).process([message])
+    assert message.get(INTENT)["name"] == intent
+
+
+def test_a_feeling_without_a_need_is_kept():
+    message = _message("週末ずっとひとりで誰とも話してない", "express_loneliness")
+    NeedRouter({}).process([message])
+    assert message.get(INTENT)["name"] == "express_loneliness"
+
+
+def test_button_payloads_are_left_alone():
+    message = _message('/inform{"contact_channel":"phone"}', "inform")
+    NeedRouter({}).process([message])
+    assert message.get(INTENT)["name"] == "inform"
