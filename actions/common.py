@@ -6,7 +6,7 @@ from typing import Any, Optional, Text
 from rasa_sdk import Tracker
 
 # Intents that must never be read as an answer to the referral form.
-SAFETY_INTENTS = frozenset({"crisis", "crisis_unsafe", "crisis_safe", "hyperbole"})
+SAFETY_INTENTS = frozenset({"crisis", "crisis_check", "crisis_unsafe", "crisis_safe", "hyperbole"})
 
 
 def in_crisis(tracker: Tracker) -> bool:

@@ -122,7 +122,7 @@ async def test_form_ignores_what_it_cannot_read(dispatcher, domain):
     assert await ValidateReferralForm().run(dispatcher, tracker, domain) == []
 
 
-@pytest.mark.parametrize("intent", ["crisis", "crisis_unsafe", "hyperbole"])
+@pytest.mark.parametrize("intent", ["crisis", "crisis_check", "crisis_unsafe", "hyperbole"])
 async def test_form_never_reads_a_safety_message_as_an_answer(dispatcher, domain, intent):
     tracker = _form_tracker("contact_time", "今すぐ死にたい", intent=intent)
     assert await ValidateReferralForm().run(dispatcher, tracker, domain) == []
