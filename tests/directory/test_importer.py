@@ -128,6 +128,17 @@ def test_bad_yaml_rejected_whole_with_line_numbers(seeded_engine, tmp_path):
     assert snapshot(seeded_engine) == before  # the good row was not imported either
 
 
+def test_rows_that_are_not_mappings_are_reported_not_read(seeded_engine, tmp_path):
+    before = snapshot(seeded_engine)
+    body = "version: 1\norganisations:\n  - [not, a, mapping]\nservices:\n  - just a string\n"
+    with pytest.raises(ImportValidationError) as info:
+        run_import(seeded_engine, write(tmp_path, "shapes.yml", body))
+    text = str(info.value)
+    assert "organisations 1件目: 形が正しくありません" in text
+    assert "services 1件目: 形が正しくありません" in text
+    assert snapshot(seeded_engine) == before
+
+
 CSV_HEADER = ("org_key,org_name,org_kind,org_source,org_verified_on,org_confidence,service_key,service_name,"
               "category,description,channels,source,verified_on,confidence,hours,holidays,hours_confidence,"
               "contact1_kind,contact1_value,contact1_confidence\n")

@@ -509,38 +509,39 @@ def _validate_service(chk: _Checker, raw: dict, where: str) -> dict:
     }
 
 
+def _validate_rows(chk: "_Checker", raws: list, section: str, noun: str, validate) -> list[tuple[dict, str]]:
+    """Validate one section's rows; each valid-shaped row comes back with its location.
+
+    A row that is not a mapping (e.g. a YAML list) is reported, never read.
+    """
+    out: list[tuple[dict, str]] = []
+    seen: dict[str, str] = {}
+    for i, raw in enumerate(raws, 1):
+        if not isinstance(raw, dict):
+            chk.add(f"{section} {i}件目", "形が正しくありません")
+            continue
+        where = _where(raw, f"{section} {i}件目", str(raw.get("key") or ""))
+        rec = validate(chk, raw, where)
+        if rec["key"] in seen:
+            chk.add(where, f"{noun}のkey「{rec['key']}」が重複しています（{seen[rec['key']]}）")
+        elif rec["key"]:
+            seen[rec["key"]] = where
+        out.append((rec, where))
+    return out
+
+
 def validate_records(raw_orgs: list[dict], raw_services: list[dict],
                      known_org_keys: Iterable[str] = ()) -> ImportBatch:
     """Validate raw records; raises ImportValidationError listing every problem."""
     chk = _Checker()
-    orgs, services = [], []
-    seen_orgs: dict[str, str] = {}
-    for i, raw in enumerate(raw_orgs, 1):
-        where = _where(raw, f"organisations {i}件目", str(raw.get("key") or ""))
-        if not isinstance(raw, dict):
-            chk.add(where, "形が正しくありません")
-            continue
-        rec = _validate_org(chk, raw, where)
-        if rec["key"] in seen_orgs:
-            chk.add(where, f"団体のkey「{rec['key']}」が重複しています（{seen_orgs[rec['key']]}）")
-        elif rec["key"]:
-            seen_orgs[rec["key"]] = where
-        orgs.append(rec)
-    org_keys = set(seen_orgs) | set(known_org_keys)
-    seen_services: dict[str, str] = {}
-    for i, raw in enumerate(raw_services, 1):
-        where = _where(raw, f"services {i}件目", str(raw.get("key") or ""))
-        if not isinstance(raw, dict):
-            chk.add(where, "形が正しくありません")
-            continue
-        rec = _validate_service(chk, raw, where)
-        if rec["key"] in seen_services:
-            chk.add(where, f"窓口のkey「{rec['key']}」が重複しています（{seen_services[rec['key']]}）")
-        elif rec["key"]:
-            seen_services[rec["key"]] = where
+    orgs = _validate_rows(chk, raw_orgs, "organisations", "団体", _validate_org)
+    org_keys = {rec["key"] for rec, _ in orgs if rec["key"]} | set(known_org_keys)
+    services = _validate_rows(chk, raw_services, "services", "窓口", _validate_service)
+    for rec, where in services:
         if rec["organisation"] and rec["organisation"] not in org_keys:
             chk.add(where, f"団体「{rec['organisation']}」がファイルにもデータベースにもありません")
-        services.append(rec)
+    orgs = [rec for rec, _ in orgs]
+    services = [rec for rec, _ in services]
     if not orgs and not services:
         chk.add("ファイル", "団体も窓口も入っていません")
     if chk.issues:
