@@ -15,16 +15,6 @@ from line_fakes import follow_event, postback_event, sign, text_event, webhook_b
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture(scope="module")
-def stack():
-    import rasa_stack
-
-    try:
-        return rasa_stack.shared_stack()
-    except FileNotFoundError as exc:  # `make test-e2e` trains first: a missing model is a failure
-        pytest.fail(str(exc))
-
-
 def new_user() -> str:
     return "U" + uuid.uuid4().hex
 

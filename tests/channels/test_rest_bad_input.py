@@ -14,16 +14,6 @@ import pytest
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture(scope="module")
-def stack():
-    import rasa_stack
-
-    try:
-        return rasa_stack.shared_stack()
-    except FileNotFoundError as exc:  # `make test-e2e` trains first: a missing model is a failure
-        pytest.fail(str(exc))
-
-
 def post(stack, sender: str, message: str):
     body = json.dumps({"sender": sender, "message": message}).encode("utf-8")
     request = urllib.request.Request(f"{stack.base_url}/webhooks/rest/webhook", data=body,
