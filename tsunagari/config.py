@@ -1,0 +1,61 @@
+"""Settings from the environment, in one place.
+
+Every environment variable the project reads is a field here, with its
+documented default. Modules call ``settings()`` (read fresh on every call, so
+tests and the CLI can change the environment) instead of ``os.environ``.
+Secrets are only ever read from the environment, never from files in git.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields
+from typing import Mapping, Optional
+
+DEFAULT_LINE_API_BASE = "https://api.line.me"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """One immutable snapshot of the environment.
+
+    Each field's metadata is not used at run time; the names of the variables
+    are the field names upper-cased with the ``env`` prefix shown in ENV_NAMES.
+    """
+
+    # Directory database (SQLAlchemy URL); empty means SQLite under var/.
+    database_url: str = ""
+    # ISO datetime that pins the clock (tests, replays); empty means real time.
+    now_override: str = ""
+    # LINE Messaging API; the channel is enabled only when both are set.
+    line_channel_secret: str = ""
+    line_channel_access_token: str = ""
+    # HMAC key that turns LINE user IDs into anonymous sender IDs.
+    line_user_id_secret: str = ""
+    line_api_base: str = DEFAULT_LINE_API_BASE
+
+
+# Field name -> environment variable. One table, so the README can list it.
+ENV_NAMES: dict[str, str] = {
+    "database_url": "TSUNAGARI_DATABASE_URL",
+    "now_override": "TSUNAGARI_NOW",
+    "line_channel_secret": "LINE_CHANNEL_SECRET",
+    "line_channel_access_token": "LINE_CHANNEL_ACCESS_TOKEN",
+    "line_user_id_secret": "LINE_USER_ID_SECRET",
+    "line_api_base": "LINE_API_BASE",
+}
+
+
+def settings(environ: Optional[Mapping[str, str]] = None) -> Settings:
+    """Settings read from ``environ`` (default: the process environment).
+
+    Empty or whitespace-only values count as unset and give the default.
+    """
+    env = os.environ if environ is None else environ
+    values = {}
+    for f in fields(Settings):
+        raw = env.get(ENV_NAMES[f.name], "")
+        raw = raw.strip() if isinstance(raw, str) else ""
+        if raw:
+            values[f.name] = raw
+    return Settings(**values)
