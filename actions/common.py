@@ -6,7 +6,20 @@ from typing import Any, Optional, Text
 from rasa_sdk import Tracker
 
 # Intents that must never be read as an answer to the referral form.
-SAFETY_INTENTS = frozenset({"crisis", "crisis_check", "crisis_unsafe", "crisis_safe", "hyperbole"})
+SAFETY_INTENTS = frozenset(
+    {
+        "crisis",
+        "crisis_check",
+        "crisis_unsafe",
+        "crisis_safe",
+        "hyperbole",
+        "ask_someone_come",
+        "ask_is_human",
+        "cannot_phone",
+        "dont_know",
+        "minimise",
+    }
+)
 
 
 def in_crisis(tracker: Tracker) -> bool:

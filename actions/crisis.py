@@ -1,13 +1,22 @@
-"""Crisis state: the replies themselves are domain responses chained by the
-rules in data/rules/crisis.yml; this action only changes state.
+"""Everything the assistant says around risk, as one thin action.
 
-It sets the `crisis` slot for the rest of the session and counts the event
-for the ward's aggregate report, without the message text or the sender.
+``tsunagari.safety.crisis_dialogue`` picks the situation (the crisis reply,
+a crisis-mode answer, a gentle check) from the latest intent and the
+conversation state, and composes the messages; this action only reads the
+tracker, sends them and keeps the state:
+
+- ``crisis`` (bool) is set for the rest of the session on the first crisis
+  reply, and the event is counted for the ward's aggregate report without
+  the message text or the sender;
+- ``crisis_stage`` remembers whether the safety question is open, so that
+  「わからない」 is asked about once more instead of being read as safe.
+
 Inside a form the rules run action_deactivate_loop first, so the form never
 resumes on its own.
 """
 from __future__ import annotations
 
+import logging
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
@@ -15,17 +24,48 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import directory
-from actions.common import in_crisis, input_channel
+from actions.common import in_crisis, input_channel, latest_intent, latest_text
 from tsunagari.clock import now
+from tsunagari.safety.crisis_dialogue import ASKED, REASKED, compose, language_of, situation_for
+
+logger = logging.getLogger(__name__)
+
+# How many of the assistant's last messages an opening must differ from.
+_RECENT_BOT_MESSAGES = 6
+
+
+def recent_bot_texts(tracker: Tracker, limit: int = _RECENT_BOT_MESSAGES) -> List[Text]:
+    texts = [e.get("text") or "" for e in tracker.events if e.get("event") == "bot"]
+    return texts[-limit:]
+
+
+def send(dispatcher: CollectingDispatcher, messages: List[dict]) -> None:
+    for message in messages:
+        dispatcher.utter_message(
+            text=message.get("text"),
+            buttons=message.get("buttons") or [],
+            json_message=message.get("custom"),
+        )
 
 
 class ActionCrisisResponse(Action):
-    """Enter (or stay in) crisis mode."""
+    """The crisis reply, every answer in crisis mode, and the gentle checks."""
 
     def name(self) -> Text:
         return "action_crisis_response"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        if not in_crisis(tracker):
-            await directory.record_crisis_event(now(), input_channel(tracker))
-        return [SlotSet("crisis", True)]
+        crisis = in_crisis(tracker)
+        stage = tracker.get_slot("crisis_stage")
+        situation = situation_for(latest_intent(tracker), crisis, stage, after_ask=stage in (ASKED, REASKED))
+        reply = compose(situation, language_of(latest_text(tracker)), recent_bot_texts(tracker))
+        send(dispatcher, reply.messages)
+        logger.info("Safety reply: %s.", situation)
+        events: List[Dict[Text, Any]] = [SlotSet("crisis_stage", reply.stage)]
+        if situation == "enter":
+            events.append(SlotSet("crisis", True))
+            try:
+                await directory.record_crisis_event(now(), input_channel(tracker))
+            except Exception:  # the reply has gone out; a count must never block it
+                logger.exception("Could not count the crisis event.")
+        return events

@@ -10,7 +10,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import directory
+from actions.crisis import send
 from actions.common import SAFETY_INTENTS, in_crisis, latest_entity, latest_intent, latest_text
+from tsunagari.safety.crisis_dialogue import pinned_lines
 from tsunagari.clock import now
 from tsunagari.messages import message
 from tsunagari.preferences import CHANNELS, TIMES, clear_preference, parse_channel, parse_time
@@ -91,8 +93,9 @@ def _preference(value: Optional[Text]) -> Optional[Text]:
 class ActionShowServices(Action):
     """Look the directory up and show up to three services.
 
-    While a crisis is live, what is open right now (crisis lines included)
-    comes first, whatever the form said.
+    While a crisis is live, the search still runs (connection protects),
+    without the form's filters, and the 24-hour lines are pinned under the
+    results.
     """
 
     def name(self) -> Text:
@@ -100,15 +103,17 @@ class ActionShowServices(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         crisis = in_crisis(tracker)
-        category = "crisis_line" if crisis else (tracker.get_slot("support_category") or "counseling")
+        category = tracker.get_slot("support_category") or "counseling"
         channel = None if crisis else _preference(tracker.get_slot("contact_channel"))
-        when = "now" if crisis else _preference(tracker.get_slot("contact_time"))
+        when = None if crisis else _preference(tracker.get_slot("contact_time"))
         reset = [SlotSet("contact_channel", None), SlotSet("contact_time", None)]
         try:
             result = await directory.lookup(category, channel, when, now())
         except Exception:  # noqa: BLE001 - a resident gets an answer, staff get the log
             logger.exception("directory lookup failed")
             dispatcher.utter_message(text=message("directory_unavailable"))
+            if crisis:
+                send(dispatcher, [pinned_lines()])
             return reset
 
         from tsunagari.directory.lookup import format_card_text
@@ -123,4 +128,6 @@ class ActionShowServices(Action):
                 text="\n\n".join([intro] + [format_card_text(card) for card in result.cards]),
                 json_message={"type": "directory_cards", "intro": intro, "cards": [card.to_dict() for card in result.cards]},
             )
+        if crisis:
+            send(dispatcher, [pinned_lines()])
         return reset

@@ -1,19 +1,18 @@
-"""Rasa adapter for the deterministic crisis matcher (tsunagari.safety).
+"""Rasa adapter for the safety decision (tsunagari.safety.decision).
 
-Placed after FallbackClassifier in config.yml. Whatever the classifier or
-the fallback decided, a lexicon crisis match sets the intent to ``crisis``
-with confidence 1.0 and puts it first in ``intent_ranking``; a hyperbole
-match ("恥ずかしすぎて死ねる", no crisis pattern anywhere in the message)
-sets ``hyperbole`` the same way: the gentle check asks directly, so it also
-replaces a statistical `crisis` guess on everyday exaggeration. When the
-lexicon finds nothing but the classifier says `crisis`, the intent becomes
-``crisis_check``: a gentle check that offers the 24-hour lines and the
-full crisis reply in one tap, instead of an alarm. Modelled on Rasa's
-FallbackClassifier.
+Placed last in the pipeline, after the RiskScorer. It reads the lexicon
+(``assess``) and the risk scores on the message and sets the intent:
+``crisis`` (the full crisis reply) on a lexicon crisis or a high risk score,
+for this message or the last few turns together; ``hyperbole`` on everyday
+exaggeration; ``crisis_check`` (a gentle check offering the 24-hour lines)
+on a middling score. Whatever the classifier said, a high score wins. A
+classifier-only ``crisis`` that neither the lexicon nor the model supports
+gives way to the classifier's next guess (the DIET crisis intent alone was
+far too eager on everyday words: ファイルが消えた, 髪を切った).
 
 The message text is read untruncated (other components may cut long
 texts for tokenisation; a crisis sentence can be buried at the end).
-Nothing here logs message text: only the lexicon group name.
+Nothing here logs message text: only the decision and its reason.
 """
 
 from __future__ import annotations
@@ -29,10 +28,25 @@ from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from components.intent_override import override_intent
+from components.intent_override import demote_intent, override_intent
+from components.risk_scorer import RISK_KEY
 from tsunagari.safety import assess, load_lexicon
+from tsunagari.safety.decision import RiskScores, decide
+from tsunagari.safety.risk_model import Thresholds
 
 logger = logging.getLogger(__name__)
+
+# Used only when a model has no risk scorer (trained before it existed): the
+# decision then falls back to the lexicon and the classifier.
+_NO_MODEL = Thresholds(alarm=2.0, check=2.0)
+
+
+def _risk_inputs(message: Message):
+    risk = message.get(RISK_KEY)
+    if not isinstance(risk, dict):
+        return None, _NO_MODEL
+    scores = RiskScores(message=float(risk["message"]), context=risk.get("context"))
+    return scores, Thresholds(alarm=float(risk["alarm"]), check=float(risk["check"]))
 
 CRISIS_INTENT_KEY = "crisis_intent"
 HYPERBOLE_INTENT_KEY = "hyperbole_intent"
@@ -80,30 +94,40 @@ class CrisisMatcher(GraphComponent, IntentClassifier):
         return cls(config)
 
     def process(self, messages: List[Message]) -> List[Message]:
-        """Override the intent of messages that match the crisis lexicon."""
+        """Set the safety intent that tsunagari.safety.decide chooses for each message."""
         for message in messages:
-            text = message.get(TEXT)
             try:
-                result = assess(text)
+                lexicon = assess(message.get(TEXT))
+                scores, thresholds = _risk_inputs(message)
+                decision = decide(lexicon, scores, thresholds, self._intent_name(message) == self._crisis)
             except Exception:  # pragma: no cover - defensive, never seen
                 # Keep the classifier's decision rather than failing the
                 # whole parse; the message text is deliberately not logged.
                 logger.exception("Crisis matcher failed; classifier decision kept.")
                 continue
-            if result.level == "crisis":
-                override_intent(message, self.component_config[CRISIS_INTENT_KEY])
-                logger.debug("Crisis lexicon match (group %s).", result.group)
-            elif result.level == "hyperbole":
-                override_intent(message, self.component_config[HYPERBOLE_INTENT_KEY])
-                logger.debug("Hyperbole lexicon match (group %s).", result.group)
-            elif self._intent_name(message) == self.component_config[CRISIS_INTENT_KEY]:
-                # Layer 2 without layer 1: the classifier alone is far too
-                # eager on everyday words (消えた file, 髪を切った: about 15%
-                # of the near-miss set), so it leads to a gentle check with
-                # one-tap ways to the 24-hour lines and the full crisis reply.
+            if decision.level == "crisis":
+                override_intent(message, self._crisis)
+            elif decision.level == "hyperbole":
+                override_intent(message, self._hyperbole)
+            elif decision.level == "check":
                 override_intent(message, self.component_config[CHECK_INTENT_KEY])
-                logger.debug("Classifier-only crisis: gentle check.")
+            elif self._intent_name(message) in (self._crisis, self._hyperbole):
+                # The classifier alone said crisis (or hyperbole) and neither
+                # the lexicon nor the risk model agrees: take its next guess.
+                # (DIET's own hyperbole guess gave a suicide question to 6 %
+                # of everyday messages: 死ぬ気で勉強する, 推し尊すぎてしんどみ.)
+                demote_intent(message, self._intent_name(message))
+            if decision.level != "none":
+                logger.debug("Safety decision %s (%s).", decision.level, decision.reason)
         return messages
+
+    @property
+    def _crisis(self) -> Text:
+        return self.component_config[CRISIS_INTENT_KEY]
+
+    @property
+    def _hyperbole(self) -> Text:
+        return self.component_config[HYPERBOLE_INTENT_KEY]
 
     @staticmethod
     def _intent_name(message: Message) -> Text:

@@ -13,3 +13,12 @@ def override_intent(message: Message, name: Text, confidence: float = 1.0) -> No
     message.data[INTENT] = dict(intent)
     ranking = [entry for entry in (message.data.get(INTENT_RANKING_KEY) or []) if entry.get(INTENT_NAME_KEY) != name]
     message.data[INTENT_RANKING_KEY] = [dict(intent)] + ranking
+
+
+def demote_intent(message: Message, name: Text) -> None:
+    """Drop `name` from the ranking and make the next-ranked intent the intent."""
+    ranking = [entry for entry in (message.data.get(INTENT_RANKING_KEY) or []) if entry.get(INTENT_NAME_KEY) != name]
+    if not ranking:
+        ranking = [{INTENT_NAME_KEY: "nlu_fallback", PREDICTED_CONFIDENCE_KEY: 1.0}]
+    message.data[INTENT] = dict(ranking[0])
+    message.data[INTENT_RANKING_KEY] = ranking

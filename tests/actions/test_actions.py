@@ -22,8 +22,10 @@ async def test_crisis_sets_the_slot_and_counts_the_event(seeded_directory, dispa
     tracker = make_tracker(intent="crisis", text="もう消えたい", input_channel="line")
     events = await ActionCrisisResponse().run(dispatcher, tracker, domain)
 
-    assert events == [SlotSet("crisis", True)]
-    assert dispatcher.messages == []  # the replies are domain responses chained by rules
+    assert events == [SlotSet("crisis_stage", "asked"), SlotSet("crisis", True)]
+    text = "\n".join(m["text"] for m in dispatcher.messages)
+    assert text.index("119") < text.index("03-3264-4343")
+    assert "安全な場所" in dispatcher.messages[-1]["text"]
     with session_scope() as session:
         counts = crisis_event_counts(session, date(2026, 11, 1))
     assert [(c.hour, c.channel, c.count) for c in counts] == [(23, "line", 1)]
@@ -35,7 +37,8 @@ async def test_crisis_counts_once_per_session(seeded_directory, dispatcher, doma
 
     ensure_database()
     tracker = make_tracker(slots={"crisis": True}, intent="crisis", text="やっぱり消えたい")
-    assert await ActionCrisisResponse().run(dispatcher, tracker, domain) == [SlotSet("crisis", True)]
+    assert await ActionCrisisResponse().run(dispatcher, tracker, domain) == [SlotSet("crisis_stage", "asked")]
+    assert "119" in dispatcher.messages[0]["text"]  # the urgent reply again
     with session_scope() as session:
         assert crisis_event_counts(session, date(2026, 11, 1)) == []
 
@@ -49,7 +52,38 @@ async def test_crisis_reply_survives_a_broken_directory(monkeypatch, dispatcher,
         events = await ActionCrisisResponse().run(dispatcher, make_tracker(intent="crisis"), domain)
     finally:
         db.reset()
-    assert events == [SlotSet("crisis", True)]
+    assert SlotSet("crisis", True) in events
+    assert any("03-3264-4343" in m["text"] for m in dispatcher.messages)
+
+
+async def test_dont_know_to_the_safety_question_is_asked_again_then_heard(dispatcher, domain):
+    tracker = make_tracker(slots={"crisis": True, "crisis_stage": "asked"}, intent="dont_know", text="わからない")
+    assert await ActionCrisisResponse().run(dispatcher, tracker, domain) == [SlotSet("crisis_stage", "reasked")]
+    assert "安全" in dispatcher.messages[-1]["text"] and "ほっと" not in dispatcher.messages[0]["text"]
+    dispatcher.messages.clear()
+    tracker = make_tracker(slots={"crisis": True, "crisis_stage": "reasked"}, intent="dont_know", text="わかんない")
+    await ActionCrisisResponse().run(dispatcher, tracker, domain)
+    assert len(dispatcher.messages) == 1 and "119" in dispatcher.messages[0]["text"]
+
+
+async def test_crisis_mode_never_sends_the_same_opening_twice_in_a_row(dispatcher, domain):
+    events = []
+    previous = None
+    for _ in range(4):
+        dispatcher.messages.clear()
+        tracker = make_tracker(slots={"crisis": True}, intent="express_loneliness", text="つらい", events=list(events))
+        await ActionCrisisResponse().run(dispatcher, tracker, domain)
+        text = dispatcher.messages[0]["text"]
+        assert text != previous
+        previous = text
+        events.append({"event": "bot", "text": text})
+
+
+async def test_english_crisis_gets_an_english_reply(dispatcher, domain):
+    tracker = make_tracker(intent="crisis", text="I want to end my life")
+    await ActionCrisisResponse().run(dispatcher, tracker, domain)
+    text = "\n".join(m["text"] for m in dispatcher.messages)
+    assert "119" in text and "in Japanese" in text and "03-3264-4343" in text
 
 
 # --- action_start_referral ---------------------------------------------------
@@ -166,12 +200,14 @@ async def test_sunday_night_now_leads_with_what_is_open(seeded_directory, dispat
     assert cards[0]["open_now"] is True
 
 
-async def test_results_during_a_crisis_are_lines_open_now(seeded_directory, dispatcher, domain):
+async def test_results_during_a_crisis_answer_the_request_with_the_lines_pinned(seeded_directory, dispatcher, domain):
     tracker = make_tracker(slots={"crisis": True, "support_category": "free_space"})
     await ActionShowServices().run(dispatcher, tracker, domain)
-    cards = _cards(dispatcher)
-    assert cards and all(card["open_now"] for card in cards)
-    assert any("24時間" in card["today_hours"] for card in cards)
+    customs = [m["custom"] for m in dispatcher.messages if m.get("custom")]
+    assert [c["type"] for c in customs] == ["directory_cards", "crisis_contacts"]
+    assert customs[0]["cards"] and all(card["category"] != "crisis_line" for card in customs[0]["cards"])
+    last = dispatcher.messages[-1]["text"]
+    assert "119" in last and "03-3264-4343" in last
 
 
 async def test_a_broken_directory_gets_an_honest_answer(monkeypatch, dispatcher, domain):

@@ -55,3 +55,28 @@ def parse() -> Callable[[List[str]], List[Dict]]:
 
     yield _parse
     loop.close()
+
+
+@pytest.fixture(scope="session")
+def parse_sequence(parse) -> Callable[[List[str]], Dict]:
+    """Parse the last turn of a conversation, with the earlier user turns in the tracker.
+
+    The risk scorer reads the tracker (risk that builds over several turns),
+    so this goes through the processor the way the server does.
+    """
+    from rasa.core.agent import Agent
+    from rasa.core.channels.channel import UserMessage
+    from rasa.shared.core.events import UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    loop = asyncio.new_event_loop()
+    agent = Agent.load(str(MODEL))
+
+    def _parse(turns: List[str]) -> Dict:
+        tracker = DialogueStateTracker("model-test", slots=[])
+        for text in turns[:-1]:
+            tracker.update(UserUttered(text, {"name": "express_loneliness", "confidence": 1.0}))
+        return loop.run_until_complete(agent.processor.parse_message(UserMessage(turns[-1]), tracker))
+
+    yield _parse
+    loop.close()

@@ -1,0 +1,252 @@
+"""What to say around risk: the crisis reply and the answers of crisis mode.
+
+Rasa-independent: ``actions/crisis.py`` maps the latest intent and the
+conversation state to a *situation* (:func:`situation_for`) and sends what
+:func:`compose` returns. Texts live in ``crisis_replies.yml``; phone numbers
+and addresses are filled in from the verified contacts of the directory seed,
+so they are typed in one place only.
+
+Crisis mode answers what people ask (can someone come, are you human, I
+can't phone), never reads 「わからない」 as "safe", listens to someone who is
+minimising instead of giving orders, and never sends the same opening twice
+in a row. Every reply in crisis mode carries 119/110 and a 24-hour line.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import yaml
+
+REPLIES_PATH = Path(__file__).resolve().parent / "crisis_replies.yml"
+SEED_PATH = Path(__file__).resolve().parents[1] / "directory" / "seed" / "partners.yml"
+
+# Stages of the safety question, kept in the `crisis_stage` slot.
+ASKED = "asked"
+REASKED = "reasked"
+SAFE = "safe"
+UNSAFE = "unsafe"
+
+# Intents whose meaning inside crisis mode is a direct question or answer.
+_DIRECT = {
+    "ask_someone_come": "someone_come",
+    "ask_is_human": "is_human",
+    "cannot_phone": "cannot_phone",
+    "minimise": "minimise",
+    "goodbye": "stay",
+    "greet": "still_here",
+    "show_menu": "still_here",
+}
+_RISK_AGAIN = {"crisis", "crisis_check", "hyperbole"}
+_SAFE_ANSWERS = {"crisis_safe"}
+_UNSAFE_ANSWERS = {"crisis_unsafe"}
+
+
+@dataclass(frozen=True)
+class Contact:
+    key: str
+    kind: str  # phone | url
+    value: str
+    label: str
+
+
+@dataclass
+class Reply:
+    """Messages to send, in order; each is a dict for the dispatcher."""
+
+    messages: List[dict] = field(default_factory=list)
+    stage: Optional[str] = None
+    situation: str = ""
+
+    @property
+    def text(self) -> str:
+        return "\n".join(m.get("text", "") for m in self.messages)
+
+
+# -- language ----------------------------------------------------------------
+
+_LATIN = re.compile(r"[A-Za-z]")
+_JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
+
+
+def language_of(text: str) -> str:
+    """``en`` for a message written in English (Latin letters, no Japanese), else ``ja``.
+
+    Romaji Japanese ("shinitai") also reads as ``en``; the English reply keeps
+    every number and says the lines answer in Japanese, so it stays useful.
+    """
+    if not isinstance(text, str):
+        return "ja"
+    folded = unicodedata.normalize("NFKC", text)
+    if _JAPANESE.search(folded):
+        return "ja"
+    return "en" if len(_LATIN.findall(folded)) >= 4 else "ja"
+
+
+# -- data --------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _replies() -> dict:
+    with REPLIES_PATH.open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+@lru_cache(maxsize=1)
+def _seed_contacts() -> Dict[str, Tuple[str, str, str]]:
+    """service key -> (kind, value, confidence) of its first shown contact."""
+    with SEED_PATH.open(encoding="utf-8") as handle:
+        seed = yaml.safe_load(handle)
+    out = {}
+    for service in seed.get("services") or []:
+        for contact in service.get("contacts") or []:
+            if contact.get("confidence") in ("verified", "partly") and contact.get("kind") in ("phone", "url"):
+                out[service["key"]] = (contact["kind"], str(contact["value"]), contact["confidence"])
+                break
+    return out
+
+
+def contacts(group: str, lang: str) -> List[Contact]:
+    """The contacts of one group (``emergency``, ``lines``, ``chat``) with labels."""
+    data = _replies()
+    seed = _seed_contacts()
+    out = []
+    for key in data["contacts"][group]:
+        if key not in seed:
+            raise KeyError(f"crisis contact {key!r} has no shown contact in the seed")
+        kind, value, _ = seed[key]
+        out.append(Contact(key, kind, value, data["labels"][lang][key]))
+    return out
+
+
+def _contact_payload(items: Sequence[Contact]) -> dict:
+    return {
+        "type": "crisis_contacts",
+        "contacts": [{"kind": c.kind, "label": c.label, "value": c.value} for c in items],
+    }
+
+
+def _lines_text(items: Sequence[Contact]) -> str:
+    return "\n".join(f"・{c.label} {c.value}" for c in items)
+
+
+def _lines_short(lang: str) -> str:
+    items = contacts("lines", lang)[:2]
+    sep = "（" if lang == "ja" else " ("
+    return " / ".join(f"{c.label.split(sep)[0]} {c.value}" for c in items)
+
+
+# -- decisions ---------------------------------------------------------------
+
+
+def situation_for(intent: Optional[str], in_crisis: bool, stage: Optional[str], after_ask: bool) -> str:
+    """Which reply fits the latest intent.
+
+    ``after_ask`` is True when the assistant's last message asked the safety
+    question, so that yes/no/わからない are read as answers to it.
+    """
+    if not in_crisis:
+        if intent == "crisis":
+            return "enter"
+        if intent == "hyperbole":
+            return "hyperbole"
+        return "check"
+    if intent in _RISK_AGAIN:
+        return "urgent"
+    if intent in _UNSAFE_ANSWERS or (after_ask and intent == "deny"):
+        return "unsafe"
+    if intent in _SAFE_ANSWERS or (after_ask and intent == "affirm"):
+        return "safe"
+    if intent == "dont_know":
+        if stage == REASKED:
+            return "dont_know_again"
+        return "dont_know"
+    if intent in _DIRECT:
+        return _DIRECT[intent]
+    return "listen"
+
+
+_NEXT_STAGE = {
+    "enter": ASKED,
+    "urgent": ASKED,
+    "dont_know": REASKED,
+    "safe": SAFE,
+    "unsafe": UNSAFE,
+}
+
+
+def _pick(variants: Sequence[str], recent: Sequence[str]) -> str:
+    """The variant used least recently among the recent bot texts (never the last one, given two)."""
+
+    def last_use(variant: str) -> int:
+        for index in range(len(recent) - 1, -1, -1):
+            if recent[index] and variant in recent[index]:
+                return index
+        return -1
+
+    return min(variants, key=last_use)
+
+
+def compose(situation: str, lang: str, recent_bot_texts: Sequence[str] = ()) -> Reply:
+    """The messages for ``situation`` in ``lang`` (``ja``/``en``), avoiding recent openings."""
+    data = _replies()
+    lang = lang if lang in data["frames"] else "ja"
+    spec = data["situations"][situation]
+    frames = data["frames"][lang]
+    variants = spec.get(lang) or spec["ja"]
+    opening = _pick(variants, recent_bot_texts)
+    reply = Reply(situation=situation, stage=_NEXT_STAGE.get(situation))
+    parts = list(spec.get("parts") or [])
+
+    # The opening and the emergency sentence go together in one message.
+    first = opening
+    if "emergency" in parts:
+        first = f"{opening}\n{frames['emergency']}"
+        parts.remove("emergency")
+    if "footer" in parts:
+        first = f"{first}\n{frames['footer'].format(lines_short=_lines_short(lang))}"
+        parts.remove("footer")
+    message: dict = {"text": first}
+    if spec.get("buttons"):
+        message["buttons"] = _buttons(spec["buttons"], frames)
+    reply.messages.append(message)
+
+    for part in parts:
+        if part == "lines":
+            items = contacts("emergency", lang) + contacts("lines", lang)
+            reply.messages.append(
+                {"text": f"{frames['lines_intro']}\n{_lines_text(contacts('lines', lang))}", "custom": _contact_payload(items)}
+            )
+        elif part == "chat":
+            items = contacts("chat", lang) + contacts("emergency", lang)
+            reply.messages.append({"text": _lines_text(contacts("chat", lang)), "custom": _contact_payload(items)})
+        elif part in ("ask_safe", "ask_safe_short"):
+            reply.messages.append({"text": frames[part], "buttons": _buttons("buttons", frames)})
+    return reply
+
+
+_BUTTON_PAYLOADS = {
+    "buttons": {"safe": "/crisis_safe", "unsafe": "/crisis_unsafe", "dont_know": "/dont_know"},
+    "check_buttons": {"crisis": "/crisis", "lines": "/request_human", "fine": "/crisis_safe"},
+    "hyperbole_buttons": {"fine": "/crisis_safe", "heavy": "/express_loneliness", "crisis": "/crisis"},
+}
+
+
+def _buttons(name: str, frames: dict) -> List[dict]:
+    titles = frames[name]
+    return [{"title": titles[key], "payload": payload} for key, payload in _BUTTON_PAYLOADS[name].items()]
+
+
+def pinned_lines(lang: str = "ja") -> dict:
+    """The 24-hour lines as one message, pinned under results shown in crisis mode."""
+    frames = _replies()["frames"][lang]
+    items = contacts("emergency", lang) + contacts("lines", lang)
+    return {
+        "text": f"{frames['lines_intro']}\n{_lines_text(contacts('lines', lang))}\n{frames['emergency']}",
+        "custom": _contact_payload(items),
+    }
