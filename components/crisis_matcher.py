@@ -19,17 +19,13 @@ Nothing here logs message text: only the lexicon group name.
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Text, Type
+from typing import Any, Dict, List, Text
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
-from rasa.nlu.classifiers.classifier import IntentClassifier
-from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, TEXT
+from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from components.intent_override import override_intent
+from components.intent_override import IntentOverrideComponent, intent_name, override_intent
 from tsunagari.safety import assess, load_lexicon
 
 logger = logging.getLogger(__name__)
@@ -42,13 +38,8 @@ CHECK_INTENT_KEY = "check_intent"
 @DefaultV1Recipe.register(
     [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False
 )
-class CrisisMatcher(GraphComponent, IntentClassifier):
+class CrisisMatcher(IntentOverrideComponent):
     """Overrides the predicted intent when the crisis lexicon matches."""
-
-    @classmethod
-    def required_components(cls) -> List[Type]:
-        """Components that should be included in the pipeline before this one."""
-        return [IntentClassifier]
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
@@ -59,25 +50,10 @@ class CrisisMatcher(GraphComponent, IntentClassifier):
             CHECK_INTENT_KEY: "crisis_check",
         }
 
-    def __init__(self, config: Dict[Text, Any]) -> None:
-        """Constructs the component."""
-        self.component_config = {**self.get_default_config(), **(config or {})}
-
     @classmethod
-    def create(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> CrisisMatcher:
-        """Creates a new component (see parent class for full docstring).
-
-        The lexicon is compiled here (once per process, cached) so that the
-        first user message does not pay for it.
-        """
+    def warm_up(cls) -> None:
+        """Compile the lexicon (once per process, cached) before the first message."""
         load_lexicon()
-        return cls(config)
 
     def process(self, messages: List[Message]) -> List[Message]:
         """Override the intent of messages that match the crisis lexicon."""
@@ -96,7 +72,7 @@ class CrisisMatcher(GraphComponent, IntentClassifier):
             elif result.level == "hyperbole":
                 override_intent(message, self.component_config[HYPERBOLE_INTENT_KEY])
                 logger.debug("Hyperbole lexicon match (group %s).", result.group)
-            elif self._intent_name(message) == self.component_config[CRISIS_INTENT_KEY]:
+            elif intent_name(message) == self.component_config[CRISIS_INTENT_KEY]:
                 # Layer 2 without layer 1: the classifier alone is far too
                 # eager on everyday words (消えた file, 髪を切った: about 15%
                 # of the near-miss set), so it leads to a gentle check with
@@ -104,8 +80,3 @@ class CrisisMatcher(GraphComponent, IntentClassifier):
                 override_intent(message, self.component_config[CHECK_INTENT_KEY])
                 logger.debug("Classifier-only crisis: gentle check.")
         return messages
-
-    @staticmethod
-    def _intent_name(message: Message) -> Text:
-        return (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
-

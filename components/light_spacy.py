@@ -31,11 +31,6 @@ class LightSpacyNLP(SpacyNLP):
     """SpacyNLP variant that keeps only the tokenizer and vectors."""
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
-        """Default config: the usual SpacyNLP options plus pipes to keep."""
-        return {**SpacyNLP.get_default_config(), "keep_pipes": []}
-
-    @staticmethod
     def load_model(spacy_model_name: Text) -> SpacyModel:
         """Load the model with every pipeline component excluded."""
         import spacy
