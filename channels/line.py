@@ -50,7 +50,6 @@ import hashlib
 import hmac
 import json
 import logging
-import os
 import time
 from collections import OrderedDict
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Set, Text
@@ -64,6 +63,7 @@ from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from channels import line_messages as lm
 from channels.line_api import DEFAULT_API_BASE, LineApiClient
 from tsunagari import line_ids
+from tsunagari.config import settings
 
 logger = logging.getLogger(__name__)
 
@@ -190,12 +190,13 @@ class LineInput(InputChannel):
 
     @classmethod
     def from_env(cls, environ: Optional[Dict[str, str]] = None) -> "LineInput":
-        env = os.environ if environ is None else environ
+        """The channel configured from ``tsunagari.config.settings(environ)``."""
+        config = settings(environ)
         return cls(
-            channel_secret=env.get("LINE_CHANNEL_SECRET") or None,
-            access_token=env.get("LINE_CHANNEL_ACCESS_TOKEN") or None,
-            user_id_secret=env.get(line_ids.ENV_VAR) or None,
-            api_base=env.get("LINE_API_BASE") or DEFAULT_API_BASE,
+            channel_secret=config.line_channel_secret or None,
+            access_token=config.line_channel_access_token or None,
+            user_id_secret=config.line_user_id_secret or None,
+            api_base=config.line_api_base,
         )
 
     def __init__(

@@ -24,9 +24,11 @@ from typing import Any, Dict, List, Optional
 
 import aiohttp
 
+from tsunagari.config import DEFAULT_LINE_API_BASE
+
 logger = logging.getLogger(__name__)
 
-DEFAULT_API_BASE = "https://api.line.me"
+DEFAULT_API_BASE = DEFAULT_LINE_API_BASE
 REPLY_PATH = "/v2/bot/message/reply"
 PUSH_PATH = "/v2/bot/message/push"
 

@@ -34,14 +34,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any, Dict, Optional
 
 import aiohttp
 
-DEFAULT_API_BASE = "https://api.line.me"
+from tsunagari.config import DEFAULT_LINE_API_BASE, settings
+
+DEFAULT_API_BASE = DEFAULT_LINE_API_BASE
 DEFAULT_DATA_API_BASE = "https://api-data.line.me"
 DEFAULT_MENU_PATH = Path(__file__).with_name("line_rich_menu.json")
 MAX_IMAGE_BYTES = 1024 * 1024
@@ -133,7 +134,8 @@ def main(argv: Optional[list] = None) -> int:
     )
     parser.add_argument("--image", type=Path, help="PNG/JPEG, 2500x1686 px, at most 1 MB (supplied by staff)")
     parser.add_argument("--menu", type=Path, default=DEFAULT_MENU_PATH, help="rich menu JSON (default: %(default)s)")
-    parser.add_argument("--api-base", default=os.environ.get("LINE_API_BASE", DEFAULT_API_BASE))
+    config = settings()
+    parser.add_argument("--api-base", default=config.line_api_base)
     parser.add_argument("--data-api-base", default=None)
     parser.add_argument("--no-default", action="store_true", help="create (and upload) only; do not make it the default")
     args = parser.parse_args(argv)
@@ -143,7 +145,7 @@ def main(argv: Optional[list] = None) -> int:
         rich_menu_id = asyncio.run(
             register_rich_menu(
                 args.api_base,
-                os.environ.get("LINE_CHANNEL_ACCESS_TOKEN", ""),
+                config.line_channel_access_token,
                 args.menu,
                 args.image,
                 args.data_api_base,

@@ -5,7 +5,6 @@ long before the first lookup, and the CLI may point at another database.
 """
 from __future__ import annotations
 
-import os
 import sys
 import threading
 import weakref
@@ -19,7 +18,9 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
-ENV_DATABASE_URL = "TSUNAGARI_DATABASE_URL"
+from .config import ENV_NAMES, settings
+
+ENV_DATABASE_URL = ENV_NAMES["database_url"]
 REPO_ROOT = Path(__file__).resolve().parents[1]
 _REPO_MIGRATIONS = REPO_ROOT / "migrations"
 # Arbitrary constant for pg_advisory_lock, so two processes never migrate/seed at once.
@@ -32,7 +33,7 @@ _created_engines: list[Engine] = []  # lru_cache cannot be iterated; reset() dis
 
 def database_url() -> str:
     """TSUNAGARI_DATABASE_URL, or the SQLite file var/directory.sqlite3 under the repo root."""
-    url = os.environ.get(ENV_DATABASE_URL, "").strip()
+    url = settings().database_url
     if url:
         return url
     return f"sqlite:///{default_sqlite_path()}"

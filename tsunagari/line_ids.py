@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
-from typing import Mapping, Optional, Union
+from typing import Union
 
-ENV_VAR = "LINE_USER_ID_SECRET"
+from .config import ENV_NAMES
+
+ENV_VAR = ENV_NAMES["line_user_id_secret"]
 SENDER_PREFIX = "line-"
 
 
@@ -48,15 +49,3 @@ def is_hashed_sender_id(sender_id: str) -> bool:
     """True if ``sender_id`` has the shape produced by :func:`hash_line_user_id`."""
     rest = sender_id[len(SENDER_PREFIX) :] if sender_id.startswith(SENDER_PREFIX) else ""
     return len(rest) == 64 and all(c in "0123456789abcdef" for c in rest)
-
-
-def secret_from_env(environ: Optional[Mapping[str, str]] = None) -> str:
-    """Read ``LINE_USER_ID_SECRET``; raise :class:`MissingSecretError` if unset."""
-    env = os.environ if environ is None else environ
-    value = env.get(ENV_VAR, "")
-    if not value:
-        raise MissingSecretError(
-            f"{ENV_VAR} must be set (a long random string) when the LINE channel "
-            "is enabled; it keys the hash that replaces LINE user IDs."
-        )
-    return value
