@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import directory
+from channels import contract
 from actions.common import SAFETY_INTENTS, in_crisis, latest_entity, latest_intent, latest_text
 from tsunagari.clock import now
 from tsunagari.messages import message
@@ -121,6 +122,6 @@ class ActionShowServices(Action):
             intro = message("results_intro_crisis" if crisis else "results_intro")
             dispatcher.utter_message(
                 text="\n\n".join([intro] + [format_card_text(card) for card in result.cards]),
-                json_message={"type": "directory_cards", "intro": intro, "cards": [card.to_dict() for card in result.cards]},
+                json_message=contract.directory_cards(intro, [card.to_dict() for card in result.cards]),
             )
         return reset

@@ -21,6 +21,8 @@ import re
 from typing import Any, Dict, Iterable, List, Optional
 from urllib.parse import quote, urlsplit
 
+from channels import contract
+
 logger = logging.getLogger(__name__)
 
 MAX_TEXT = 5000
@@ -33,9 +35,6 @@ MAX_ALT_TEXT = 400
 MAX_BUBBLES = 12
 MAX_CARD_BUTTONS = 4
 MAX_CAROUSEL_BYTES = 45_000
-
-DIRECTORY_CARDS = "directory_cards"
-CRISIS_CONTACTS = "crisis_contacts"
 
 UNSUPPORTED_MESSAGE_TEXT = (
     "ありがとうございます。すみません、スタンプや画像はまだ読めないので、"
@@ -140,14 +139,15 @@ def contact_action(contact: Dict[str, Any]) -> Optional[Dict[str, Any]]:
     kind = contact.get("kind")
     value = str(contact.get("value") or "")
     label = str(contact.get("label") or "").strip()
+    label = label or value
     if kind == "phone":
         uri = tel_uri(value)
-        return uri_action(label or f"電話 {value}", uri) if uri else None
+        return uri_action(label, uri) if uri else None
     if kind == "url":
-        return uri_action(label or "ウェブサイト", value)
+        return uri_action(label, value)
     if kind == "line":
         uri = line_account_uri(value)
-        return uri_action(label or "LINEで相談", uri) if uri else None
+        return uri_action(label, uri) if uri else None
     return None
 
 
@@ -170,30 +170,28 @@ def _button(action: Dict[str, Any], primary: bool) -> Dict[str, Any]:
     }
 
 
-def card_bubble(card: Dict[str, Any]) -> Dict[str, Any]:
-    """One directory card → one Flex bubble."""
-    body: List[Dict[str, Any]] = [_text(str(card.get("name") or "（名称未設定）"), weight="bold", size="lg")]
+def card_bubble(card: contract.CardPayload) -> Dict[str, Any]:
+    """One directory card → one Flex bubble (every string comes from the card)."""
+    body: List[Dict[str, Any]] = [_text(str(card.get("name") or ""), weight="bold", size="lg")]
     if card.get("organisation"):
         body.append(_text(str(card["organisation"]), size="xs", color=_GRAY))
-    if card.get("open_now") is True:
-        body.append(_text("いま受付中です", size="sm", color=_ACCENT, weight="bold", margin="sm"))
+    if card.get("open_now_text"):
+        body.append(_text(str(card["open_now_text"]), size="sm", color=_ACCENT, weight="bold", margin="sm"))
     if card.get("description"):
         body.append(_text(str(card["description"]), size="sm", margin="md"))
-    if card.get("today_hours"):
-        body.append(_text(f"今日: {card['today_hours']}", size="sm", margin="md"))
+    if card.get("hours_text"):
+        body.append(_text(str(card["hours_text"]), size="sm", margin="md"))
     reasons = [str(r) for r in (card.get("reasons") or []) if r]
     if reasons:
-        body.append(_text("おすすめの理由", size="xs", color=_GRAY, margin="md"))
-        for reason in reasons[:4]:
+        body.append(_text(str(card.get("reasons_title") or ""), size="xs", color=_GRAY, margin="md"))
+        for reason in reasons:
             body.append(_text(f"・{reason}", size="sm"))
-    for contact in card.get("contacts") or []:
-        if contact.get("kind") == "address" and contact.get("value"):
-            body.append(_text(f"場所: {contact['value']}", size="xs", color=_GRAY, margin="md"))
-    note = card.get("verified_note")
-    if not note and card.get("last_verified"):
-        note = f"{card['last_verified']} に確認した情報です"
-    if note:
-        body.append(_text(str(note), size="xxs", color=_GRAY, margin="md"))
+    lines = [str(c.get("text") or "") for c in card.get("contacts") or [] if isinstance(c, dict)]
+    lines += [str(n) for n in card.get("notes") or [] if n]
+    for index, line in enumerate(x for x in lines if x):
+        body.append(_text(line, size="xs", color=_GRAY, **({"margin": "md"} if index == 0 else {})))
+    if card.get("verified_text"):
+        body.append(_text(str(card["verified_text"]), size="xxs", color=_GRAY, margin="md"))
 
     actions = [a for a in (contact_action(c) for c in card.get("contacts") or []) if a]
     bubble: Dict[str, Any] = {
@@ -221,7 +219,7 @@ def _json_size(obj: Any) -> int:
     return len(json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
 
 
-def directory_cards_messages(cards: List[Dict[str, Any]], text: Optional[str]) -> List[Dict[str, Any]]:
+def directory_cards_messages(cards: List[contract.CardPayload], text: Optional[str]) -> List[Dict[str, Any]]:
     """Cards → Flex carousel message(s), at most 12 bubbles and about 45 KB of
     JSON each (LINE caps a carousel's JSON size), always with altText."""
     cards = [c for c in cards or [] if isinstance(c, dict)]
@@ -304,18 +302,18 @@ def bot_message_to_line(message: Dict[str, Any]) -> List[Dict[str, Any]]:
     custom = message.get("custom")
     out: List[Dict[str, Any]] = []
 
-    custom_type = custom.get("type") if isinstance(custom, dict) else None
-    if custom_type == DIRECTORY_CARDS:
+    custom_type = contract.custom_type(custom)
+    if custom_type == contract.DIRECTORY_CARDS:
         out.extend(directory_cards_messages(custom.get("cards") or [], text))
     else:
         if text:
             out.append(text_message(text))
-        if custom_type == CRISIS_CONTACTS:
+        if custom_type == contract.CRISIS_CONTACTS:
             crisis = crisis_contacts_message(custom.get("contacts") or [])
             if crisis:
                 out.append(crisis)
         elif custom is not None:
-            logger.info("LINE: ignored a custom message of type %r", custom_type)
+            logger.info("LINE: ignored a custom message of type %r", custom.get("type") if isinstance(custom, dict) else None)
 
     image = image_message(message.get("image") or "")
     if image:

@@ -50,6 +50,8 @@ from socketio import AsyncServer
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput
 
+from channels import contract
+
 logger = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).resolve().parent / "static" / "webchat"
@@ -57,7 +59,6 @@ WEBCHAT_URL = "/webchat"
 MAX_TEXT_IN = 1000
 CHANNEL_METADATA = {"channel": "webchat"}
 _SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
-_CUSTOM_TYPES = {"directory_cards", "crisis_contacts"}
 
 # The page loads only its own files; socket.io may use ws(s) to this host.
 CONTENT_SECURITY_POLICY = (
@@ -92,7 +93,7 @@ def to_widget_message(message: Dict[Text, Any]) -> Optional[Dict[Text, Any]]:
         out["buttons"] = clean
     custom = message.get("custom")
     if isinstance(custom, dict):
-        if custom.get("type") in _CUSTOM_TYPES:
+        if contract.custom_type(custom):
             out["custom"] = custom
         else:
             logger.info("webchat: ignored a custom message of type %r", custom.get("type"))

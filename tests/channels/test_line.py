@@ -17,6 +17,7 @@ from sanic import Sanic
 Sanic.test_mode = True  # several apps per process (see line_fakes.SanicRunner)
 
 from channels.line import LineInput, verify_signature
+from channels import contract
 from channels import line_messages as lm
 from tsunagari.line_ids import hash_line_user_id, is_hashed_sender_id
 from line_fakes import (
@@ -49,27 +50,36 @@ CARDS = [
         "organisation": "社会福祉法人いのちの電話",
         "description": "つらい気持ちを聞いてもらえる電話です。",
         "contacts": [
-            {"kind": "phone", "label": "電話する", "value": "03-3264-4343"},
-            {"kind": "url", "label": "ウェブサイト", "value": "https://example.org/inochi"},
-            {"kind": "address", "label": "所在地", "value": "東京都"},
+            {"kind": "phone", "label": "電話する", "value": "03-3264-4343", "text": "電話: 03-3264-4343"},
+            {"kind": "url", "label": "ウェブサイト", "value": "https://example.org/inochi", "text": "ウェブ: https://example.org/inochi"},
+            {"kind": "address", "label": "所在地", "value": "東京都", "text": "場所: 東京都"},
         ],
         "today_hours": "24時間",
+        "hours_text": "時間: 24時間",
         "reasons": ["いますぐ話せます", "名前を言わなくても大丈夫です"],
+        "reasons_title": "おすすめの理由",
         "open_now": True,
+        "open_now_text": "いま受付中です",
         "last_verified": "2026-11-27",
-        "verified_note": "2026-11-27 に公式ページで確認",
+        "verified_note": None,
+        "verified_text": "情報の確認: 2026年11月",
     },
     {
         "service_id": "svc-2",
         "name": "相談ほっとLINE@東京",
         "organisation": "東京都",
         "description": "LINEで相談できます。",
-        "contacts": [{"kind": "line", "label": "LINEで相談", "value": "@373suajs"}],
-        "today_hours": "15:00〜23:00",
+        "contacts": [{"kind": "line", "label": "LINEで相談", "value": "@373suajs", "text": "LINE: LINE ID: @373suajs"}],
+        "today_hours": "今日 15:00〜23:00",
+        "hours_text": "時間: 今日 15:00〜23:00",
         "reasons": ["文字で相談できます"],
+        "reasons_title": "おすすめの理由",
         "open_now": False,
+        "open_now_text": "",
         "last_verified": "2026-11-27",
-        "verified_note": "",
+        "verified_note": "最終確認: 2025年4月",
+        "entry_note": "最終確認: 2025年4月",
+        "verified_text": "最終確認: 2025年4月（変わっている場合があります）",
     },
 ]
 
@@ -94,16 +104,13 @@ class FakeRasa:
             buttons = [{"title": f"とても長いボタンの名前その{i}です。ほんとうに長い", "payload": f"/inform{{\"n\":{i}}}"} for i in range(16)]
             await out.send_response(sid, {"text": "えらんでください", "buttons": buttons})
         elif text == "cards":
-            await out.send_response(sid, {"text": "こちらの窓口はいかがですか。", "custom": {"type": "directory_cards", "cards": CARDS}})
+            await out.send_response(sid, {"text": "こちらの窓口はいかがですか。", "custom": contract.directory_cards("", CARDS)})
         elif text == "crisis":
-            await out.send_response(sid, {"text": "いまとてもつらいのですね。24時間つながる電話があります。", "custom": {
-                "type": "crisis_contacts",
-                "contacts": [
-                    {"kind": "phone", "label": "110番（警察）", "value": "110"},
-                    {"kind": "phone", "label": "119番（救急）", "value": "119"},
-                    {"kind": "phone", "label": "東京いのちの電話", "value": "03-3264-4343"},
-                ],
-            }})
+            await out.send_response(sid, {"text": "いまとてもつらいのですね。24時間つながる電話があります。", "custom": contract.crisis_contacts([
+                {"kind": "phone", "label": "110番（警察）", "value": "110"},
+                {"kind": "phone", "label": "119番（救急）", "value": "119"},
+                {"kind": "phone", "label": "東京いのちの電話", "value": "03-3264-4343"},
+            ])})
         elif text == "seven":
             for i in range(7):
                 await out.send_response(sid, {"text": f"メッセージ{i + 1}"})
@@ -297,15 +304,16 @@ async def test_directory_cards_become_flex_carousel_with_alt_text(stack):
     carousel = flex["contents"]
     assert carousel["type"] == "carousel" and len(carousel["contents"]) == 2
     dumped = json.dumps(carousel, ensure_ascii=False)
-    for snippet in ("今日: 24時間", "いますぐ話せます", "2026-11-27 に公式ページで確認", "いま受付中です", "場所: 東京都"):
+    for snippet in ("時間: 24時間", "いますぐ話せます", "情報の確認: 2026年11月", "いま受付中です", "場所: 東京都"):
         assert snippet in dumped
+    assert "2026-11-27" not in dumped, "the ISO date is data, never shown"
     first_actions = [b["action"] for b in carousel["contents"][0]["footer"]["contents"]]
     assert first_actions[0] == {"type": "uri", "label": "電話する", "uri": "tel:0332644343"}
     assert first_actions[1]["uri"] == "https://example.org/inochi"
     second_actions = [b["action"] for b in carousel["contents"][1]["footer"]["contents"]]
     assert second_actions[0]["uri"] == "https://line.me/R/ti/p/%40373suajs"
-    # second card has no verified_note: falls back to the date
-    assert "2026-11-27 に確認した情報です" in json.dumps(carousel["contents"][1], ensure_ascii=False)
+    # the card's own verified text, whatever its other fields say
+    assert "最終確認: 2025年4月（変わっている場合があります）" in json.dumps(carousel["contents"][1], ensure_ascii=False)
 
 
 async def test_crisis_reply_keeps_text_and_adds_call_buttons(stack):

@@ -2,6 +2,7 @@
 
 import pytest
 
+from channels import contract
 from channels import line_messages as lm
 from channels.line import LineInput, verify_signature
 from line_fakes import sign
@@ -54,7 +55,7 @@ def test_unsafe_uris_are_dropped():
 
 def test_more_than_12_cards_split_into_carousels():
     cards = [{"name": f"窓口{i}", "contacts": []} for i in range(14)]
-    out = lm.bot_message_to_line({"text": "一覧です", "custom": {"type": "directory_cards", "cards": cards}})
+    out = lm.bot_message_to_line({"text": "一覧です", "custom": contract.directory_cards("", cards)})
     assert [len(m["contents"]["contents"]) for m in out] == [12, 2]
     assert all(m["altText"] for m in out)
 
@@ -79,7 +80,7 @@ def test_unknown_custom_is_ignored():
 
 def test_big_cards_split_by_json_size():
     cards = [{"name": f"窓口{i}", "description": "あ" * 4000, "contacts": []} for i in range(10)]
-    out = lm.bot_message_to_line({"custom": {"type": "directory_cards", "cards": cards}})
+    out = lm.bot_message_to_line({"custom": contract.directory_cards("", cards)})
     assert len(out) > 1
     for message in out:
         assert lm._json_size(message["contents"]) <= lm.MAX_CAROUSEL_BYTES

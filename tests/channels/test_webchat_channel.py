@@ -14,6 +14,7 @@ import pytest_asyncio
 import websockets
 from sanic import Sanic
 
+from channels import contract
 from channels.webchat import WebChatInput, to_widget_message, valid_session_id
 from line_fakes import SanicRunner
 
@@ -36,7 +37,7 @@ class FakeRasa:
         self.received.append(message)
         out = message.output_channel
         if message.text == "cards":
-            await out.send_response(message.sender_id, {"text": "こちらです", "custom": {"type": "directory_cards", "cards": [CARD]}})
+            await out.send_response(message.sender_id, {"text": "こちらです", "custom": contract.directory_cards("", [CARD])})
         else:
             await out.send_response(message.sender_id, {
                 "text": f"echo:{message.text}",

@@ -4,6 +4,10 @@ Only facts that may be shown reach a card: verified facts, and partly facts
 together with their date. Ranking puts services open at the requested time
 first; when nothing fits, the result says so (exact=False) and offers the
 nearest honest alternative instead of an empty answer.
+
+A card carries every string a resident reads (labels, the hours line, the
+check date at the source's precision), so the text card here, the LINE Flex
+bubble and the web widget only lay it out and can never disagree on a fact.
 """
 from __future__ import annotations
 
@@ -27,7 +31,6 @@ WHEN_VALUES = ("now", "weekday_day", "evening", "weekend")
 # Requested channel -> service channels that satisfy it ("chat" also means LINE).
 CHANNEL_MATCH = {"chat": ("chat", "line"), "line": ("line",), "phone": ("phone",),
                  "in_person": ("in_person",), "online": ("online",)}
-CONTACT_FOR_CHANNEL = {"phone": "phone", "line": "line", "chat": "url", "online": "url", "in_person": "address"}
 # Categories where an open 24-hour listening line is a fair alternative when nothing fits.
 ALT_24H_CATEGORIES = ("counseling", "crisis_line", "free_space", "community_event")
 HORIZON_DAYS = 7
@@ -69,9 +72,10 @@ class LookupRequest:
 @dataclass(frozen=True)
 class Contact:
     kind: str  # phone | url | line | address
-    label: str  # what to display, e.g. 「0120-783-556」
+    label: str  # a button or link label, e.g. 「0120-783-556」
     value: str  # tel-able digits for phone, URL, LINE URL/ID/name, address
     note: str | None = None  # 「最終確認: 2021年」 for partly facts
+    text: str = ""  # the full line, e.g. 「電話: 0120-783-556（最終確認: 2021年）」
 
 
 @dataclass(frozen=True)
@@ -92,6 +96,11 @@ class ServiceCard:
     last_verified_text: str = ""  # oldest date of the main facts, at the source's precision
     fully_verified: bool = False  # every shown fact is 'verified'
     entry_note: str | None = None  # verified_note when the entry or its hours (not a contact) is partly
+    # Display strings: channels show these as they are.
+    hours_text: str = ""  # 「時間: 今日 9:00〜17:00」
+    open_now_text: str = ""  # 「いま受付中です」 when open_now is True
+    reasons_title: str = ""  # 「おすすめの理由」 when there are reasons
+    verified_text: str = ""  # 「情報の確認: 2024年3月」 or the dated partly note
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -344,23 +353,37 @@ def _contact_card(c: ContactFact) -> Contact:
     note = None
     if c.confidence != "verified":
         note = msg("contact.dated", date=format_date_ja(c.verified_on, c.verified_precision))
+    value = c.value
     if c.kind == "phone":
         label = (msg("contact.phone_with_label", number=c.value, label=c.label) if c.label
                  else msg("contact.phone", number=c.value))
-        return Contact("phone", label, phone_digits(c.value), note)
-    if c.kind == "url":
-        return Contact("url", c.label or msg("contact.url"), c.value, note)
-    if c.kind == "line":
+        value = phone_digits(c.value)
+    elif c.kind == "url":
+        label = c.label or msg("contact.url")
+    elif c.kind == "line":
         if c.value.startswith(("http://", "https://")):
             label = c.label or msg("contact.line_url")
         elif c.value.startswith("@"):
             label = msg("contact.line_id", id=c.value)
         else:
             label = msg("contact.line_name", name=c.value)
-        return Contact("line", label, c.value, note)
-    label = (msg("contact.address_with_label", address=c.value, label=c.label) if c.label
-             else msg("contact.address", address=c.value))
-    return Contact("address", label, c.value, note)
+    else:
+        label = (msg("contact.address_with_label", address=c.value, label=c.label) if c.label
+                 else msg("contact.address", address=c.value))
+    return Contact(c.kind, label, value, note, _contact_text(c.kind, label, c.value, note))
+
+
+def _contact_text(kind: str, label: str, value: str, note: str | None) -> str:
+    """One readable line: a link's address is spelled out, since a text bubble cannot link a label."""
+    text = msg(f"card.contact_prefix.{kind}")
+    if kind in ("url", "line") and value.startswith(("http://", "https://")):
+        default = msg("contact.url") if kind == "url" else msg("contact.line_url")
+        text += value if label == default else msg("card.link_with_label", url=value, label=label)
+    else:
+        text += label
+    if note:
+        text += msg("card.contact_note", note=note)
+    return text
 
 
 def _today_hours(e: Entry, at: datetime) -> str:
@@ -448,23 +471,32 @@ def _build_card(c: _Candidate, request: LookupRequest) -> ServiceCard:
     entry_note = (msg("contact.dated", date=format_date_ja(*min(main_partly, key=lambda dp: dp[0])))
                   if main_partly else None)
     notes = [n for n in (e.hours_note if e.hours_shown else None, e.notes) if n]
+    today_hours = _today_hours(e, request.at)
+    reasons = _reasons(c, request)
+    last_verified_text = format_date_ja(*main_oldest)
+    verified_text = (msg("card.partly", note=entry_note) if entry_note
+                     else msg("card.verified", date=last_verified_text))
     return ServiceCard(
         service_id=e.key,
         name=e.name,
         organisation=e.org_name if e.org_confidence == "verified" else "",
         description=e.description,
         contacts=[_contact_card(x) for x in contacts],
-        today_hours=_today_hours(e, request.at),
-        reasons=_reasons(c, request),
+        today_hours=today_hours,
+        reasons=reasons,
         open_now=c.open_now,
         last_verified=oldest[0],
         verified_note=verified_note,
         category=e.category,
         channels=list(e.channels),
         notes=notes,
-        last_verified_text=format_date_ja(*main_oldest),
+        last_verified_text=last_verified_text,
         fully_verified=not partly and all(conf == "verified" for conf, _, _ in facts),
         entry_note=entry_note,
+        hours_text=msg("card.hours", hours=today_hours),
+        open_now_text=msg("card.open_now") if c.open_now is True else "",
+        reasons_title=msg("card.reasons_title") if reasons else "",
+        verified_text=verified_text,
     )
 
 
@@ -585,22 +617,12 @@ def lookup(request: LookupRequest) -> LookupResult:
 
 def format_card_text(card: ServiceCard) -> str:
     """A compact multi-line Japanese text for a chat bubble, readable on a phone."""
-    lines = [msg("card.title", name=card.name), card.description]
-    for contact in card.contacts:
-        text = msg(f"card.contact_prefix.{contact.kind}")
-        if contact.kind in ("url", "line") and contact.value.startswith(("http://", "https://")):
-            default = msg("contact.url") if contact.kind == "url" else msg("contact.line_url")
-            text += contact.value if contact.label == default else msg(
-                "card.link_with_label", url=contact.value, label=contact.label)
-        else:
-            text += contact.label
-        if contact.note:
-            text += msg("card.contact_note", note=contact.note)
-        lines.append(text)
-    lines.append(msg("card.hours", hours=card.today_hours))
-    lines.extend(card.notes)
-    if card.entry_note:
-        lines.append(msg("card.partly", note=card.entry_note))
-    else:
-        lines.append(msg("card.verified", date=card.last_verified_text or format_date_ja(card.last_verified)))
+    lines = [msg("card.title", name=card.name)]
+    lines += [t for t in (card.organisation, card.open_now_text, card.description) if t]
+    if card.reasons:
+        lines.append(msg("card.reasons", title=card.reasons_title, reasons=msg("card.reason_joiner").join(card.reasons)))
+    lines += [contact.text for contact in card.contacts]
+    lines.append(card.hours_text)
+    lines += card.notes
+    lines.append(card.verified_text)
     return "\n".join(lines)
