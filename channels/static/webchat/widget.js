@@ -33,6 +33,16 @@
   var targetId = script.getAttribute("data-target");
   var openOnLoad = script.getAttribute("data-open") === "true";
 
+  // The always-visible footer: each number is typed once, as a seed contact
+  // marked verified (tests/unit/test_verified_contacts.py checks them).
+  var FOOTER_CONTACTS = {
+    emergency: [
+      { label: "110（警察）", number: "110" },
+      { label: "119（救急）", number: "119" }
+    ],
+    listening: [{ label: "東京いのちの電話 03-3264-4343（24時間）", number: "03-3264-4343" }]
+  };
+
   var SESSION_KEY = "tsunagari-navi.session";
   var LOG_KEY = "tsunagari-navi.transcript";
   var MAX_LOG = 80;
@@ -58,9 +68,6 @@
     offline: "接続が切れました。つながり直しています…",
     footerTitle: "24時間つながる連絡先",
     emergency: "いますぐ危険なとき",
-    police: "110（警察）",
-    ambulance: "119（救急）",
-    inochi: "東京いのちの電話 03-3264-4343（24時間）",
     inochiLead: "気持ちを聞いてほしいとき",
     cardsLabel: "ご案内する窓口",
     crisisTitle: "いますぐ連絡できる窓口",
@@ -242,18 +249,18 @@
 
   var footer = el("footer", "tn-footer");
   footer.setAttribute("aria-label", T.footerTitle);
-  var line1 = el("p", "tn-footer-line");
-  line1.appendChild(el("span", "tn-footer-lead", T.emergency));
-  var police = el("a", "tn-footer-link", T.police); police.href = "tel:110";
-  var ambulance = el("a", "tn-footer-link", T.ambulance); ambulance.href = "tel:119";
-  line1.appendChild(police);
-  line1.appendChild(ambulance);
-  var line2 = el("p", "tn-footer-line");
-  line2.appendChild(el("span", "tn-footer-lead", T.inochiLead));
-  var inochi = el("a", "tn-footer-link", T.inochi); inochi.href = "tel:0332644343";
-  line2.appendChild(inochi);
-  footer.appendChild(line1);
-  footer.appendChild(line2);
+  function footerLine(lead, contacts) {
+    var line = el("p", "tn-footer-line");
+    line.appendChild(el("span", "tn-footer-lead", lead));
+    contacts.forEach(function (c) {
+      var a = el("a", "tn-footer-link", c.label);
+      a.href = telHref(c.number);
+      line.appendChild(a);
+    });
+    return line;
+  }
+  footer.appendChild(footerLine(T.emergency, FOOTER_CONTACTS.emergency));
+  footer.appendChild(footerLine(T.inochiLead, FOOTER_CONTACTS.listening));
   panel.appendChild(footer);
 
   // ---------------------------------------------------------------- rendering
