@@ -46,10 +46,11 @@ def _session(args: argparse.Namespace):
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    from .db import database_url, ensure_database
+    from .db import database_url
+    from .directory.bootstrap import ensure_directory
     from .directory.repository import list_services
 
-    seeded = ensure_database(_engine(args))
+    seeded = ensure_directory(_engine(args))
     with _session(args) as session:
         services = list_services(session)
         public = sum(1 for s in services if s.public)
@@ -120,10 +121,11 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from .db import ensure_database
-    from .directory.repository import list_services, service_hidden_reasons
+    from .directory.bootstrap import ensure_directory
+    from .directory.repository import list_services
+    from .directory.visibility import service_hidden_reasons
 
-    ensure_database(_engine(args))
+    ensure_directory(_engine(args))
     with _session(args) as session:
         services = list_services(session, include_hidden=not args.public)
         public = 0
@@ -141,7 +143,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_find(args: argparse.Namespace) -> int:
     from .clock import ClockError, now, parse_datetime
-    from .db import ensure_database
+    from .directory.bootstrap import ensure_directory
     from .directory.lookup import LookupRequest, find_services
 
     try:
@@ -151,7 +153,7 @@ def cmd_find(args: argparse.Namespace) -> int:
     except (ClockError, ValueError) as exc:
         _err(f"条件が正しくありません: {exc}")
         return EXIT_ERROR
-    ensure_database(_engine(args))
+    ensure_directory(_engine(args))
     with _session(args) as session:
         result = find_services(session, request)
     if args.json:
@@ -176,18 +178,13 @@ def cmd_find(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from .clock import now
-    from .db import ensure_database
+    from .directory.bootstrap import ensure_directory
     from .directory.importer import validate_contact_value
     from .directory.lookup import format_date_ja
-    from .directory.repository import (
-        fact_showable,
-        list_organisations,
-        list_services,
-        organisation_hidden_reasons,
-        service_hidden_reasons,
-    )
+    from .directory.repository import list_organisations, list_services
+    from .directory.visibility import fact_showable, organisation_hidden_reasons, service_hidden_reasons
 
-    ensure_database(_engine(args))
+    ensure_directory(_engine(args))
     today = now().date()
     limit = today - timedelta(days=args.days)
     problems: list[str] = []

@@ -30,10 +30,11 @@ async def test_crisis_sets_the_slot_and_counts_the_event(seeded_directory, dispa
 
 
 async def test_crisis_counts_once_per_session(seeded_directory, dispatcher, domain):
-    from tsunagari.db import ensure_database, session_scope
+    from tsunagari.db import session_scope
+    from tsunagari.directory.bootstrap import ensure_directory
     from tsunagari.directory.repository import crisis_event_counts
 
-    ensure_database()
+    ensure_directory()
     tracker = make_tracker(slots={"crisis": True}, intent="crisis", text="やっぱり消えたい")
     assert await ActionCrisisResponse().run(dispatcher, tracker, domain) == [SlotSet("crisis", True)]
     with session_scope() as session:

@@ -10,6 +10,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.orm import sessionmaker
 
 from tsunagari import db
+from tsunagari.directory.bootstrap import ensure_directory
 from tsunagari.clock import TOKYO
 
 PG_URL = os.environ.get("TSUNAGARI_TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
@@ -75,7 +76,7 @@ def seeded_template(tmp_path_factory):
     """Migrate and seed once per run; tests get a private in-memory copy."""
     path = tmp_path_factory.mktemp("template") / "seeded.sqlite3"
     engine = db.make_engine(f"sqlite:///{path}")
-    db.ensure_database(engine)
+    ensure_directory(engine)
     engine.dispose()
     return path
 

@@ -4,6 +4,7 @@ from datetime import date
 from sqlalchemy import inspect, text
 
 from tsunagari import db
+from tsunagari.directory.bootstrap import ensure_directory
 
 
 def _fill_at_revision_1(engine) -> None:
@@ -53,8 +54,8 @@ def _check_upgrade(engine) -> None:
         assert conn.execute(text("SELECT value FROM contacts")).scalar() == "03-1234-5678"
         assert conn.execute(text("SELECT count FROM crisis_events")).scalar() == 4
 
-    # ensure_database keeps staff data: the directory is not empty, so no seed on top.
-    assert db.ensure_database(engine) is False
+    # ensure_directory keeps staff data: the directory is not empty, so no seed on top.
+    assert ensure_directory(engine) is False
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM services")).scalar() == 1
 
@@ -75,7 +76,7 @@ def test_downgrade_and_upgrade_again(tmp_path):
     from alembic import command
 
     engine = db.make_engine(f"sqlite:///{tmp_path / 'down.sqlite3'}")
-    db.ensure_database(engine)
+    ensure_directory(engine)
     with engine.begin() as conn:
         cfg = db.alembic_config(engine)
         cfg.attributes["connection"] = conn

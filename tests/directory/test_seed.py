@@ -2,7 +2,7 @@
 from sqlalchemy import select
 
 from tsunagari.directory.models import Contact, Organisation, Service
-from tsunagari.directory.repository import contact_showable, service_hidden_reasons
+from tsunagari.directory.visibility import contact_showable, service_hidden_reasons
 
 
 def services(session):

@@ -603,15 +603,6 @@ def find_emergency_contacts(session: Session, at: datetime | None = None) -> lis
     return [_build_card(c, request) for c in candidates]
 
 
-def lookup(request: LookupRequest) -> LookupResult:
-    """Adapter for the bot: make sure the database exists (first call only), then query."""
-    from ..db import ensure_database, session_scope
-
-    ensure_database()
-    with session_scope() as session:
-        return find_services(session, request)
-
-
 # --- chat text --------------------------------------------------------------------------
 
 
