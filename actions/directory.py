@@ -55,5 +55,5 @@ async def record_crisis_event(at: datetime, channel: str) -> None:
     """
     try:
         await _in_thread(_record_crisis_sync, at, channel)
-    except Exception:  # noqa: BLE001 - see docstring
+    except Exception:  # broad on purpose: see docstring
         logger.exception("could not record a crisis event")

@@ -327,7 +327,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exc.code or 0)
     try:
         return args.func(args)
-    except Exception as exc:  # noqa: BLE001 - a short message for staff, not a traceback
+    except Exception as exc:  # broad on purpose: a short message for staff, not a traceback
         from .clock import ClockError
 
         if isinstance(exc, ClockError):

@@ -31,10 +31,6 @@ def is_holiday(day: date) -> bool:
     return bool(jpholiday.is_holiday(day))
 
 
-def holiday_name(day: date) -> str | None:
-    return jpholiday.is_holiday_name(day)
-
-
 def is_weekend_or_holiday(day: date) -> bool:
     return day.weekday() >= 5 or is_holiday(day)
 

@@ -92,29 +92,6 @@ class Organisation(ProvenanceMixin, Base):
         order_by="Contact.position",
     )
 
-    def _contact(self, kind: str) -> "Contact | None":
-        return next((c for c in self.contacts if c.kind == kind), None)
-
-    @property
-    def website(self) -> str | None:
-        c = self._contact("url")
-        return c.value if c else None
-
-    @property
-    def phone(self) -> str | None:
-        c = self._contact("phone")
-        return c.value if c else None
-
-    @property
-    def line_url(self) -> str | None:
-        c = self._contact("line")
-        return c.value if c else None
-
-    @property
-    def address(self) -> str | None:
-        c = self._contact("address")
-        return c.value if c else None
-
 
 class Service(ProvenanceMixin, Base):
     __tablename__ = "services"
