@@ -6,9 +6,10 @@ for the ward's aggregate report, without the message text or the sender.
 Inside a form the rules run action_deactivate_loop first, so the form never
 resumes on its own.
 """
+
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
@@ -22,10 +23,12 @@ from tsunagari.clock import now
 class ActionCrisisResponse(Action):
     """Enter (or stay in) crisis mode."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_crisis_response"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         if not in_crisis(tracker):
             await directory.record_crisis_event(now(), input_channel(tracker))
         return [SlotSet("crisis", True)]

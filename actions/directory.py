@@ -5,18 +5,18 @@ block the action server's event loop. The embedded SQLite directory is
 created and seeded on first use (tsunagari.directory.bootstrap.ensure_directory,
 idempotent), not at import time.
 """
+
 from __future__ import annotations
 
 import asyncio
 import functools
 import logging
 from datetime import datetime
-from typing import Optional
 
 logger = logging.getLogger(__name__)
 
 
-def _lookup_sync(category: str, channel: Optional[str], when: Optional[str], at: datetime, limit: int):
+def _lookup_sync(category: str, channel: str | None, when: str | None, at: datetime, limit: int):
     from tsunagari.db import session_scope
     from tsunagari.directory.bootstrap import ensure_directory
     from tsunagari.directory.lookup import LookupRequest, find_services
@@ -42,7 +42,7 @@ async def _in_thread(func, *args):
     return await loop.run_in_executor(None, functools.partial(func, *args))
 
 
-async def lookup(category: str, channel: Optional[str], when: Optional[str], at: datetime, limit: int = 3):
+async def lookup(category: str, channel: str | None, when: str | None, at: datetime, limit: int = 3):
     """Find up to `limit` services; raises on a directory failure."""
     return await _in_thread(_lookup_sync, category, channel, when, at, limit)
 

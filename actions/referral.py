@@ -1,8 +1,9 @@
 """The referral: start, the form that narrows the search, and the results."""
+
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import SlotSet
@@ -10,8 +11,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import directory
-from channels import contract
 from actions.common import SAFETY_INTENTS, in_crisis, latest_entity, latest_intent, latest_text
+from channels import contract
 from tsunagari.clock import now
 from tsunagari.messages import message
 from tsunagari.preferences import CHANNELS, TIMES, clear_preference, parse_channel, parse_time
@@ -38,11 +39,13 @@ class ActionStartReferral(Action):
     finds nothing left to ask and goes straight to the results.
     """
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_start_referral"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        events: List[Dict[Text, Any]] = [SlotSet("support_category", current_category(tracker))]
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        events: list[dict[str, Any]] = [SlotSet("support_category", current_category(tracker))]
         text = latest_text(tracker)
         for slot, (_, parser) in FORM_SLOTS.items():
             value = tracker.get_slot(slot) or clear_preference(text, parser)
@@ -54,10 +57,10 @@ class ActionStartReferral(Action):
 class ValidateReferralForm(FormValidationAction):
     """Reads button payloads and typed answers for the referral form."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "validate_referral_form"
 
-    def _extract(self, slot: Text, tracker: Tracker) -> Dict[Text, Any]:
+    def _extract(self, slot: str, tracker: Tracker) -> dict[str, Any]:
         if latest_intent(tracker) in SAFETY_INTENTS:
             return {}
         allowed, parser = FORM_SLOTS[slot]
@@ -72,20 +75,28 @@ class ValidateReferralForm(FormValidationAction):
             return {slot: value}
         return {}
 
-    async def extract_contact_channel(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+    async def extract_contact_channel(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         return self._extract("contact_channel", tracker)
 
-    async def extract_contact_time(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+    async def extract_contact_time(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         return self._extract("contact_time", tracker)
 
-    def validate_contact_channel(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+    def validate_contact_channel(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         return {"contact_channel": value if value in CHANNELS else None}
 
-    def validate_contact_time(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+    def validate_contact_time(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         return {"contact_time": value if value in TIMES else None}
 
 
-def _preference(value: Optional[Text]) -> Optional[Text]:
+def _preference(value: str | None) -> str | None:
     return None if value in (None, "any") else value
 
 
@@ -96,10 +107,12 @@ class ActionShowServices(Action):
     comes first, whatever the form said.
     """
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_show_services"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         crisis = in_crisis(tracker)
         category = "crisis_line" if crisis else (tracker.get_slot("support_category") or "counseling")
         channel = None if crisis else _preference(tracker.get_slot("contact_channel"))

@@ -14,7 +14,7 @@ Plain module: no rasa import.
 
 from __future__ import annotations
 
-from typing import List, Optional, TypedDict
+from typing import TypedDict
 
 DIRECTORY_CARDS = "directory_cards"
 CRISIS_CONTACTS = "crisis_contacts"
@@ -28,7 +28,7 @@ class _ContactRequired(TypedDict):
 
 
 class ContactPayload(_ContactRequired, total=False):
-    note: Optional[str]  # 「最終確認: 2021年」 for partly facts
+    note: str | None  # 「最終確認: 2021年」 for partly facts
     text: str  # the full line a resident reads, e.g. 「電話: 0120-783-556」
 
 
@@ -39,18 +39,18 @@ class CardPayload(TypedDict):
     name: str
     organisation: str  # empty when the operator itself is not verified
     description: str
-    contacts: List[ContactPayload]
+    contacts: list[ContactPayload]
     today_hours: str
-    reasons: List[str]
-    open_now: Optional[bool]
+    reasons: list[str]
+    open_now: bool | None
     last_verified: str  # ISO date of the oldest shown fact (data, not for display)
-    verified_note: Optional[str]
+    verified_note: str | None
     category: str
-    channels: List[str]
-    notes: List[str]
+    channels: list[str]
+    notes: list[str]
     last_verified_text: str
     fully_verified: bool
-    entry_note: Optional[str]
+    entry_note: str | None
     hours_text: str
     open_now_text: str
     reasons_title: str
@@ -60,23 +60,23 @@ class CardPayload(TypedDict):
 class DirectoryCardsPayload(TypedDict):
     type: str  # DIRECTORY_CARDS
     intro: str  # the line shown above the cards
-    cards: List[CardPayload]
+    cards: list[CardPayload]
 
 
 class CrisisContactsPayload(TypedDict):
     type: str  # CRISIS_CONTACTS
-    contacts: List[ContactPayload]
+    contacts: list[ContactPayload]
 
 
-def directory_cards(intro: str, cards: List[CardPayload]) -> DirectoryCardsPayload:
+def directory_cards(intro: str, cards: list[CardPayload]) -> DirectoryCardsPayload:
     return {"type": DIRECTORY_CARDS, "intro": intro, "cards": cards}
 
 
-def crisis_contacts(contacts: List[ContactPayload]) -> CrisisContactsPayload:
+def crisis_contacts(contacts: list[ContactPayload]) -> CrisisContactsPayload:
     return {"type": CRISIS_CONTACTS, "contacts": contacts}
 
 
-def custom_type(custom: object) -> Optional[str]:
+def custom_type(custom: object) -> str | None:
     """The payload's type when it is one of ours, else None."""
     kind = custom.get("type") if isinstance(custom, dict) else None
     return kind if kind in CUSTOM_TYPES else None

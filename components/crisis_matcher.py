@@ -19,7 +19,7 @@ Nothing here logs message text: only the lexicon group name.
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Text
+from typing import Any
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.shared.nlu.constants import TEXT
@@ -35,14 +35,12 @@ HYPERBOLE_INTENT_KEY = "hyperbole_intent"
 CHECK_INTENT_KEY = "check_intent"
 
 
-@DefaultV1Recipe.register(
-    [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False
-)
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
 class CrisisMatcher(IntentOverrideComponent):
     """Overrides the predicted intent when the crisis lexicon matches."""
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
         """The component's default config."""
         return {
             CRISIS_INTENT_KEY: "crisis",
@@ -55,7 +53,7 @@ class CrisisMatcher(IntentOverrideComponent):
         """Compile the lexicon (once per process, cached) before the first message."""
         load_lexicon()
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         """Override the intent of messages that match the crisis lexicon."""
         for message in messages:
             text = message.get(TEXT)

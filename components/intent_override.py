@@ -7,7 +7,7 @@ contains only its own rule.
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text, Type
+from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.storage.resource import Resource
@@ -17,7 +17,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KE
 from rasa.shared.nlu.training_data.message import Message
 
 
-def override_intent(message: Message, name: Text, confidence: float = 1.0) -> None:
+def override_intent(message: Message, name: str, confidence: float = 1.0) -> None:
     """Make `name` the intent and put it first in `intent_ranking`."""
     intent = {INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: confidence}
     message.data[INTENT] = dict(intent)
@@ -25,7 +25,7 @@ def override_intent(message: Message, name: Text, confidence: float = 1.0) -> No
     message.data[INTENT_RANKING_KEY] = [dict(intent)] + ranking
 
 
-def intent_name(message: Message) -> Optional[Text]:
+def intent_name(message: Message) -> str | None:
     """The name of the message's current intent (None before any classifier)."""
     return (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
 
@@ -39,11 +39,11 @@ class IntentOverrideComponent(GraphComponent, IntentClassifier):
     """
 
     @classmethod
-    def required_components(cls) -> List[Type]:
+    def required_components(cls) -> list[type]:
         """Components that should be included in the pipeline before this one."""
         return [IntentClassifier]
 
-    def __init__(self, config: Dict[Text, Any]) -> None:
+    def __init__(self, config: dict[str, Any]) -> None:
         self.component_config = {**self.get_default_config(), **(config or {})}
 
     @classmethod
@@ -53,7 +53,7 @@ class IntentOverrideComponent(GraphComponent, IntentClassifier):
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,

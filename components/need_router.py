@@ -7,9 +7,10 @@ be or work support, the intent becomes the matching seek_* intent (which
 sets `support_category`). Routes the classifier already chose, FAQ and
 safety intents are never changed here.
 """
+
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.shared.nlu.constants import TEXT
@@ -26,14 +27,22 @@ class NeedRouter(IntentOverrideComponent):
     """Overrides a non-route intent with seek_<category> on a clear need."""
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
         return {
             ROUTABLE_INTENTS_KEY: [
-                "express_loneliness", "nlu_fallback", "inform", "affirm", "deny", "greet", "show_menu", "other", "chitchat",
+                "express_loneliness",
+                "nlu_fallback",
+                "inform",
+                "affirm",
+                "deny",
+                "greet",
+                "show_menu",
+                "other",
+                "chitchat",
             ],
         }
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         routable = set(self.component_config[ROUTABLE_INTENTS_KEY])
         for message in messages:
             current = intent_name(message)

@@ -11,6 +11,7 @@ Script format:
       - /seek_counseling
       - 電話で
 """
+
 from __future__ import annotations
 
 import argparse
@@ -91,8 +92,13 @@ def main(argv=None) -> None:
     turns = load_script(args.script)
     port = _free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    actions = subprocess.Popen([str(BIN / "rasa"), "run", "actions", "--port", str(port)], cwd=ROOT, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    actions = subprocess.Popen(
+        [str(BIN / "rasa"), "run", "actions", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         _wait_for_port(port, actions)
         asyncio.run(replay(turns, args.model, f"http://127.0.0.1:{port}/webhook"))

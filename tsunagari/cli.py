@@ -3,14 +3,15 @@
 Output is Japanese and ends with a one-line summary. Exit codes: 0 fine,
 1 something needs staff attention (`directory check`), 2 bad input or file.
 """
+
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Callable, Sequence
 
 EXIT_OK, EXIT_ATTENTION, EXIT_ERROR = 0, 1, 2
 STALE_DAYS = 180
@@ -148,8 +149,9 @@ def cmd_find(args: argparse.Namespace) -> int:
 
     try:
         at = parse_datetime(args.at) if args.at else now()
-        request = LookupRequest(category=args.category, channel=args.channel, when=args.when, at=at,
-                                age=args.age, limit=args.limit)
+        request = LookupRequest(
+            category=args.category, channel=args.channel, when=args.when, at=at, age=args.age, limit=args.limit
+        )
     except (ClockError, ValueError) as exc:
         _err(f"条件が正しくありません: {exc}")
         return EXIT_ERROR
@@ -205,8 +207,11 @@ def cmd_check(args: argparse.Namespace) -> int:
             facts = [("窓口の情報", s.confidence, s.verified_on, s.verified_precision)]
             if s.hours_confidence != "unverified":
                 facts.append(("受付時間", s.hours_confidence, s.hours_verified_on, s.hours_precision))
-            facts += [(f"連絡先「{c.value}」", c.confidence, c.verified_on, c.verified_precision)
-                      for c in s.contacts if c.confidence != "unverified"]
+            facts += [
+                (f"連絡先「{c.value}」", c.confidence, c.verified_on, c.verified_precision)
+                for c in s.contacts
+                if c.confidence != "unverified"
+            ]
             for label, confidence, verified_on, precision in facts:
                 if confidence == "unverified":
                     continue
@@ -229,7 +234,9 @@ def cmd_check(args: argparse.Namespace) -> int:
                 continue
             reasons = organisation_hidden_reasons(org)
             if reasons:
-                problems.append(f"[要確認] 団体 {org.key} {org.name}: 住民には表示されていません（{'、'.join(reasons)}）")
+                problems.append(
+                    f"[要確認] 団体 {org.key} {org.name}: 住民には表示されていません（{'、'.join(reasons)}）"
+                )
     for line in problems:
         _out(line)
     if problems:
@@ -275,8 +282,11 @@ def build_parser() -> argparse.ArgumentParser:
     from .directory.models import CATEGORIES
 
     parser = argparse.ArgumentParser(prog="tsunagari", description="つながりナビ 管理用コマンド")
-    parser.add_argument("--database-url", default=None,
-                        help="データベースURL（省略時は TSUNAGARI_DATABASE_URL、なければ var/directory.sqlite3）")
+    parser.add_argument(
+        "--database-url",
+        default=None,
+        help="データベースURL（省略時は TSUNAGARI_DATABASE_URL、なければ var/directory.sqlite3）",
+    )
     top = parser.add_subparsers(dest="group", required=True)
 
     directory = top.add_parser("directory", help="窓口ディレクトリの管理")

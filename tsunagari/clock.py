@@ -1,4 +1,5 @@
 """Current time in Asia/Tokyo, overridable so demos and tests can pin "now"."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -3,13 +3,14 @@
 Nothing connects at import time: the Rasa action server imports this module
 long before the first lookup, and the CLI may point at another database.
 """
+
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
-from typing import Iterator
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
@@ -67,7 +68,7 @@ def make_engine(url: str, **overrides) -> Engine:
     return engine
 
 
-@lru_cache(maxsize=None)
+@cache
 def _engine_for(url: str) -> Engine:
     engine = make_engine(url)
     _created_engines.append(engine)
@@ -85,7 +86,7 @@ def get_engine(url: str | None = None) -> Engine:
     return _engine_for(url or database_url())
 
 
-@lru_cache(maxsize=None)
+@cache
 def _sessionmaker_for(url: str) -> sessionmaker:
     return sessionmaker(bind=_engine_for(url), future=True, expire_on_commit=False)
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from typing import Union
 
 from .config import ENV_NAMES
 
@@ -26,11 +25,11 @@ class MissingSecretError(RuntimeError):
     """Raised when no hashing secret is configured."""
 
 
-def _as_bytes(secret: Union[str, bytes]) -> bytes:
+def _as_bytes(secret: str | bytes) -> bytes:
     return secret if isinstance(secret, bytes) else secret.encode("utf-8")
 
 
-def hash_line_user_id(user_id: str, secret: Union[str, bytes]) -> str:
+def hash_line_user_id(user_id: str, secret: str | bytes) -> str:
     """Return the sender ID for a LINE user ID: ``line-`` + 64 hex characters.
 
     >>> hash_line_user_id("U0123", "s3cret") == hash_line_user_id("U0123", "s3cret")

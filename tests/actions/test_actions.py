@@ -1,5 +1,6 @@
 """Unit tests for every custom action: trackers built in the test, events
 and messages asserted exactly."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -10,7 +11,6 @@ from rasa_sdk.events import SlotSet
 from actions.crisis import ActionCrisisResponse
 from actions.referral import ActionShowServices, ActionStartReferral, ValidateReferralForm
 from tests.actions.conftest import make_tracker
-
 
 # --- action_crisis_response -------------------------------------------------
 
@@ -57,7 +57,9 @@ async def test_crisis_reply_survives_a_broken_directory(monkeypatch, dispatcher,
 
 
 async def test_start_referral_reads_nothing_from_a_plain_request(dispatcher, domain):
-    tracker = make_tracker(slots={"support_category": "counseling"}, intent="seek_counseling", text="誰かに話を聞いてほしい")
+    tracker = make_tracker(
+        slots={"support_category": "counseling"}, intent="seek_counseling", text="誰かに話を聞いてほしい"
+    )
     events = await ActionStartReferral().run(dispatcher, tracker, domain)
     assert events == [SlotSet("support_category", "counseling")]
     assert dispatcher.messages == []
@@ -82,7 +84,9 @@ async def test_start_referral_reads_both_answers_from_the_request(dispatcher, do
 async def test_start_referral_inside_the_form_keeps_earlier_answers(dispatcher, domain):
     tracker = make_tracker(
         slots={"contact_channel": "chat", "support_category": "counseling"},
-        intent="seek_career", text="やっぱり仕事探しの相談がしたい", active_loop="referral_form",
+        intent="seek_career",
+        text="やっぱり仕事探しの相談がしたい",
+        active_loop="referral_form",
     )
     events = await ActionStartReferral().run(dispatcher, tracker, domain)
     assert events == [SlotSet("support_category", "career"), SlotSet("contact_channel", "chat")]
@@ -93,14 +97,20 @@ async def test_start_referral_inside_the_form_keeps_earlier_answers(dispatcher, 
 
 def _form_tracker(requested, text, intent="inform", entities=None, slots=None):
     return make_tracker(
-        slots={"requested_slot": requested, **(slots or {})}, intent=intent, text=text,
-        entities=entities, active_loop="referral_form",
+        slots={"requested_slot": requested, **(slots or {})},
+        intent=intent,
+        text=text,
+        entities=entities,
+        active_loop="referral_form",
     )
 
 
 async def test_form_takes_the_button_payload(dispatcher, domain):
-    tracker = _form_tracker("contact_channel", '/inform{"contact_channel":"phone"}',
-                            entities=[{"entity": "contact_channel", "value": "phone"}])
+    tracker = _form_tracker(
+        "contact_channel",
+        '/inform{"contact_channel":"phone"}',
+        entities=[{"entity": "contact_channel", "value": "phone"}],
+    )
     events = await ValidateReferralForm().run(dispatcher, tracker, domain)
     assert SlotSet("contact_channel", "phone") in events
 
@@ -130,8 +140,9 @@ async def test_form_never_reads_a_safety_message_as_an_answer(dispatcher, domain
 
 
 async def test_form_refuses_an_unknown_value(dispatcher, domain):
-    tracker = _form_tracker("contact_channel", '/inform{"contact_channel":"fax"}',
-                            entities=[{"entity": "contact_channel", "value": "fax"}])
+    tracker = _form_tracker(
+        "contact_channel", '/inform{"contact_channel":"fax"}', entities=[{"entity": "contact_channel", "value": "fax"}]
+    )
     assert await ValidateReferralForm().run(dispatcher, tracker, domain) == []
 
 

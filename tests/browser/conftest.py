@@ -73,10 +73,17 @@ def fake_server():
     from line_fakes import free_port
 
     port = free_port()
-    log = open(ROOT / "artifacts" / "fake_webchat_server.log", "wb") if (ROOT / "artifacts").is_dir() else subprocess.DEVNULL
+    log = (
+        open(ROOT / "artifacts" / "fake_webchat_server.log", "wb")
+        if (ROOT / "artifacts").is_dir()
+        else subprocess.DEVNULL
+    )
     proc = subprocess.Popen(
         [sys.executable, str(HERE / "fake_webchat_server.py"), str(port)],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60

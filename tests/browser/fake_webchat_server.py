@@ -40,8 +40,14 @@ CARDS = [
         "name": "若ぽた+（東京都若者支援ポータル）",
         "organisation": "東京都",
         "description": "近くの居場所や相談先をさがせるウェブサイトです。",
-        "contacts": [{"kind": "url", "label": "サイトを見る", "value": "https://wakapota.metro.tokyo.lg.jp/",
-                      "text": "ウェブ: https://wakapota.metro.tokyo.lg.jp/（サイトを見る）"}],
+        "contacts": [
+            {
+                "kind": "url",
+                "label": "サイトを見る",
+                "value": "https://wakapota.metro.tokyo.lg.jp/",
+                "text": "ウェブ: https://wakapota.metro.tokyo.lg.jp/（サイトを見る）",
+            }
+        ],
         "today_hours": "ウェブでいつでも見られます",
         "hours_text": "時間: ウェブでいつでも見られます",
         "reasons": ["自分のペースで見られます"],
@@ -68,23 +74,45 @@ async def handler(message) -> None:
         await out.send_response(sid, {"text": "名前や連絡先は要りません。"})
         await out.send_response(sid, {"text": "いま、どんなことが気になっていますか？", "buttons": MENU})
     elif text == "/seek_counseling":
-        await out.send_response(sid, {"text": "どんな方法で話すのがよさそうですか？", "buttons": [
-            {"title": "電話", "payload": '/inform{"contact_channel":"phone"}'},
-            {"title": "どれでも", "payload": '/inform{"contact_channel":"any"}'},
-        ]})
+        await out.send_response(
+            sid,
+            {
+                "text": "どんな方法で話すのがよさそうですか？",
+                "buttons": [
+                    {"title": "電話", "payload": '/inform{"contact_channel":"phone"}'},
+                    {"title": "どれでも", "payload": '/inform{"contact_channel":"any"}'},
+                ],
+            },
+        )
     elif text.startswith('/inform{"contact_channel"'):
-        await out.send_response(sid, {"text": "いつごろが都合いいですか？", "buttons": [
-            {"title": "いつでも", "payload": '/inform{"contact_time":"any"}'},
-        ]})
+        await out.send_response(
+            sid,
+            {
+                "text": "いつごろが都合いいですか？",
+                "buttons": [
+                    {"title": "いつでも", "payload": '/inform{"contact_time":"any"}'},
+                ],
+            },
+        )
     elif text.startswith('/inform{"contact_time"'):
-        await out.send_response(sid, {"text": "こちらの窓口はいかがですか。", "custom": contract.directory_cards("", CARDS)})
+        await out.send_response(
+            sid, {"text": "こちらの窓口はいかがですか。", "custom": contract.directory_cards("", CARDS)}
+        )
     elif "死にたい" in text:
         await out.send_response(sid, {"text": "打ち明けてくれて、ありがとうございます。"})
-        await out.send_response(sid, {"text": "24時間、人と話せる窓口があります。", "custom": contract.crisis_contacts([
-            {"kind": "phone", "label": "119（救急）", "value": "119"},
-            {"kind": "phone", "label": "110（警察）", "value": "110"},
-            {"kind": "phone", "label": "東京いのちの電話（24時間）", "value": "03-3264-4343"},
-        ])})
+        await out.send_response(
+            sid,
+            {
+                "text": "24時間、人と話せる窓口があります。",
+                "custom": contract.crisis_contacts(
+                    [
+                        {"kind": "phone", "label": "119（救急）", "value": "119"},
+                        {"kind": "phone", "label": "110（警察）", "value": "110"},
+                        {"kind": "phone", "label": "東京いのちの電話（24時間）", "value": "03-3264-4343"},
+                    ]
+                ),
+            },
+        )
     else:
         await out.send_response(sid, {"text": f"受け取りました：{text}"})
 

@@ -8,7 +8,7 @@ import itertools
 import json
 import logging
 import uuid
-from typing import Any, Dict, List
+from typing import Any
 
 import pytest
 import pytest_asyncio
@@ -16,10 +16,6 @@ from sanic import Sanic
 
 Sanic.test_mode = True  # several apps per process (see line_fakes.SanicRunner)
 
-from channels.line import LineInput, verify_signature
-from channels import contract
-from channels import line_messages as lm
-from tsunagari.line_ids import hash_line_user_id, is_hashed_sender_id
 from line_fakes import (
     FakeLineApi,
     SanicRunner,
@@ -33,6 +29,11 @@ from line_fakes import (
     unfollow_event,
     webhook_body,
 )
+
+from channels import contract
+from channels import line_messages as lm
+from channels.line import LineInput
+from tsunagari.line_ids import hash_line_user_id, is_hashed_sender_id
 
 pytestmark = pytest.mark.asyncio
 
@@ -51,7 +52,12 @@ CARDS = [
         "description": "つらい気持ちを聞いてもらえる電話です。",
         "contacts": [
             {"kind": "phone", "label": "電話する", "value": "03-3264-4343", "text": "電話: 03-3264-4343"},
-            {"kind": "url", "label": "ウェブサイト", "value": "https://example.org/inochi", "text": "ウェブ: https://example.org/inochi"},
+            {
+                "kind": "url",
+                "label": "ウェブサイト",
+                "value": "https://example.org/inochi",
+                "text": "ウェブ: https://example.org/inochi",
+            },
             {"kind": "address", "label": "所在地", "value": "東京都", "text": "場所: 東京都"},
         ],
         "today_hours": "24時間",
@@ -88,7 +94,7 @@ class FakeRasa:
     """Stands in for ``agent.handle_message``: records what it receives."""
 
     def __init__(self) -> None:
-        self.received: List[Any] = []
+        self.received: list[Any] = []
 
     async def __call__(self, message) -> None:
         self.received.append(message)
@@ -96,21 +102,40 @@ class FakeRasa:
         sid = message.sender_id
         text = message.text
         if text == "/greet":
-            await out.send_response(sid, {"text": "こんにちは。つながりナビです。", "buttons": [
-                {"title": "話を聞いてほしい", "payload": "/seek_counseling"},
-                {"title": "居場所をさがしたい", "payload": "/seek_free_space"},
-            ]})
+            await out.send_response(
+                sid,
+                {
+                    "text": "こんにちは。つながりナビです。",
+                    "buttons": [
+                        {"title": "話を聞いてほしい", "payload": "/seek_counseling"},
+                        {"title": "居場所をさがしたい", "payload": "/seek_free_space"},
+                    ],
+                },
+            )
         elif text == "many buttons":
-            buttons = [{"title": f"とても長いボタンの名前その{i}です。ほんとうに長い", "payload": f"/inform{{\"n\":{i}}}"} for i in range(16)]
+            buttons = [
+                {"title": f"とても長いボタンの名前その{i}です。ほんとうに長い", "payload": f'/inform{{"n":{i}}}'}
+                for i in range(16)
+            ]
             await out.send_response(sid, {"text": "えらんでください", "buttons": buttons})
         elif text == "cards":
-            await out.send_response(sid, {"text": "こちらの窓口はいかがですか。", "custom": contract.directory_cards("", CARDS)})
+            await out.send_response(
+                sid, {"text": "こちらの窓口はいかがですか。", "custom": contract.directory_cards("", CARDS)}
+            )
         elif text == "crisis":
-            await out.send_response(sid, {"text": "いまとてもつらいのですね。24時間つながる電話があります。", "custom": contract.crisis_contacts([
-                {"kind": "phone", "label": "110番（警察）", "value": "110"},
-                {"kind": "phone", "label": "119番（救急）", "value": "119"},
-                {"kind": "phone", "label": "東京いのちの電話", "value": "03-3264-4343"},
-            ])})
+            await out.send_response(
+                sid,
+                {
+                    "text": "いまとてもつらいのですね。24時間つながる電話があります。",
+                    "custom": contract.crisis_contacts(
+                        [
+                            {"kind": "phone", "label": "110番（警察）", "value": "110"},
+                            {"kind": "phone", "label": "119番（救急）", "value": "119"},
+                            {"kind": "phone", "label": "東京いのちの電話", "value": "03-3264-4343"},
+                        ]
+                    ),
+                },
+            )
         elif text == "seven":
             for i in range(7):
                 await out.send_response(sid, {"text": f"メッセージ{i + 1}"})
@@ -313,7 +338,9 @@ async def test_directory_cards_become_flex_carousel_with_alt_text(stack):
     second_actions = [b["action"] for b in carousel["contents"][1]["footer"]["contents"]]
     assert second_actions[0]["uri"] == "https://line.me/R/ti/p/%40373suajs"
     # the card's own verified text, whatever its other fields say
-    assert "最終確認: 2025年4月（変わっている場合があります）" in json.dumps(carousel["contents"][1], ensure_ascii=False)
+    assert "最終確認: 2025年4月（変わっている場合があります）" in json.dumps(
+        carousel["contents"][1], ensure_ascii=False
+    )
 
 
 async def test_crisis_reply_keeps_text_and_adds_call_buttons(stack):
@@ -381,5 +408,3 @@ async def test_disabled_without_secrets_has_no_webhook_route(line_api, caplog):
     finally:
         await runner.stop()
     assert "LINE is disabled" in caplog.text
-
-

@@ -1,4 +1,5 @@
 """Fixtures: fresh in-memory SQLite per test, and an isolated schema on the local PostgreSQL."""
+
 from __future__ import annotations
 
 import os
@@ -10,8 +11,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.orm import sessionmaker
 
 from tsunagari import db
-from tsunagari.directory.bootstrap import ensure_directory
 from tsunagari.clock import TOKYO
+from tsunagari.directory.bootstrap import ensure_directory
 
 PG_URL = os.environ.get("TSUNAGARI_TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
 

@@ -19,8 +19,12 @@ def _modules_after_import(module: str) -> set[str]:
 
 def test_lookup_imports_neither_the_seed_nor_the_database_nor_the_repository():
     loaded = _modules_after_import("tsunagari.directory.lookup")
-    for module in ("tsunagari.db", "tsunagari.directory.seed", "tsunagari.directory.repository",
-                   "tsunagari.directory.importer"):
+    for module in (
+        "tsunagari.db",
+        "tsunagari.directory.seed",
+        "tsunagari.directory.repository",
+        "tsunagari.directory.importer",
+    ):
         assert module not in loaded, module
 
 

@@ -1,4 +1,5 @@
 """Repository behaviour on SQLite and on PostgreSQL (PostgreSQL must be reachable)."""
+
 from datetime import date, datetime, timezone
 
 from sqlalchemy import func, inspect, select
@@ -40,13 +41,21 @@ def test_hidden_until_staff_add_a_verified_contact(any_engine):
     with factory.begin() as s:
         sherpa = s.execute(select(Service).where(Service.key == "my-sherpa-online")).scalar_one()
         assert sherpa.public is False
-        sherpa.contacts.append(Contact(kind="url", value="https://example.org/sherpa", source="staff",
-                                       verified_on=date(2026, 11, 27), confidence="verified"))
+        sherpa.contacts.append(
+            Contact(
+                kind="url",
+                value="https://example.org/sherpa",
+                source="staff",
+                verified_on=date(2026, 11, 27),
+                confidence="verified",
+            )
+        )
         refresh_visibility(s)
         assert sherpa.public is True
     with factory.begin() as s:
-        result = find_services(s, LookupRequest(category="counseling", channel="online", limit=10,
-                                                at=tokyo("2026-11-24T10:00")))
+        result = find_services(
+            s, LookupRequest(category="counseling", channel="online", limit=10, at=tokyo("2026-11-24T10:00"))
+        )
         assert "my-sherpa-online" in [c.service_id for c in result.cards]
 
 

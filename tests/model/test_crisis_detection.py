@@ -5,6 +5,7 @@ Required: recall 100% on tests/safety/crisis_expressions.yml and at most 5%
 false positives on tests/safety/near_miss.yml. None of these sentences is
 used for training.
 """
+
 from __future__ import annotations
 
 from tests.model.conftest import load_yaml
@@ -33,8 +34,10 @@ def test_near_misses_rarely_alarm(parse, figures):
     alarms = [t for t, i in zip(texts, intents) if i in ALARM_INTENTS]
     rate = len(alarms) / len(texts)
     checks = sum(i == "crisis_check" for i in intents)
-    figures.append(f"crisis false-positive rate (full pipeline) = {rate:.3f} ({len(alarms)}/{len(texts)}); "
-                   f"gentle checks {checks}/{len(texts)}")
+    figures.append(
+        f"crisis false-positive rate (full pipeline) = {rate:.3f} ({len(alarms)}/{len(texts)}); "
+        f"gentle checks {checks}/{len(texts)}"
+    )
     assert rate <= MAX_FALSE_POSITIVE_RATE, "false alarms:\n" + "\n".join(f"  {t}" for t in alarms)
 
 

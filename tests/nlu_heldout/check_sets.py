@@ -10,6 +10,7 @@ Run from the repository root:  .venv/bin/python tests/nlu_heldout/check_sets.py
 - routing.yml has at least 40 messages per support_category.
 Exit status 1 on any violation. (Not named test_*: pytest does not collect it.)
 """
+
 from __future__ import annotations
 
 import collections

@@ -16,9 +16,16 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _card() -> ServiceCard:
     return ServiceCard(
-        service_id="s", name="n", organisation="", description="d",
+        service_id="s",
+        name="n",
+        organisation="",
+        description="d",
         contacts=[Contact("phone", "03-0000-0000", "0300000000", None, "電話: 03-0000-0000")],
-        today_hours="24時間", reasons=[], open_now=None, last_verified=date(2024, 3, 1), verified_note=None,
+        today_hours="24時間",
+        reasons=[],
+        open_now=None,
+        last_verified=date(2024, 3, 1),
+        verified_note=None,
     )
 
 

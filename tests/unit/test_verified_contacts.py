@@ -18,9 +18,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "tsunagari" / "directory" / "seed" / "partners.yml"
 
-PHONE = re.compile(
-    r"(?<![\d-])(?:tel:(?:%23|#)?\d+|#\d{4}|0\d{1,4}-\d{1,4}(?:-\d{3,4})?|110|119)(?![\d-])"
-)
+PHONE = re.compile(r"(?<![\d-])(?:tel:(?:%23|#)?\d+|#\d{4}|0\d{1,4}-\d{1,4}(?:-\d{3,4})?|110|119)(?![\d-])")
 URL = re.compile(r"(?:https?://)?(?:[a-z0-9-]+\.)+(?:jp|com|org|net|me)(?:/[\w./%@?=&#-]*)?", re.I)
 # Technical addresses, not contacts: the LINE add-friend prefix that widget.js and
 # line_messages.py put before a seed LINE ID.

@@ -16,7 +16,7 @@ from .. import db
 from .seed import load_seed_if_empty
 
 _lock = threading.Lock()
-_ensured: "weakref.WeakSet[Engine]" = weakref.WeakSet()
+_ensured: weakref.WeakSet[Engine] = weakref.WeakSet()
 
 
 def ensure_directory(engine: Engine | None = None) -> bool:

@@ -9,13 +9,15 @@ A card carries every string a resident reads (labels, the hours line, the
 check date at the source's precision), so the text card here, the LINE Flex
 bubble and the web widget only lay it out and can never disagree on a fact.
 """
+
 from __future__ import annotations
 
 import re
-from operator import attrgetter
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, Iterable, Sequence
+from operator import attrgetter
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -29,8 +31,13 @@ from .snapshot import ContactFact, DirectorySnapshot, Entry, get_snapshot
 REQUEST_CHANNELS = ("in_person", "phone", "chat", "line", "online")
 WHEN_VALUES = ("now", "weekday_day", "evening", "weekend")
 # Requested channel -> service channels that satisfy it ("chat" also means LINE).
-CHANNEL_MATCH = {"chat": ("chat", "line"), "line": ("line",), "phone": ("phone",),
-                 "in_person": ("in_person",), "online": ("online",)}
+CHANNEL_MATCH = {
+    "chat": ("chat", "line"),
+    "line": ("line",),
+    "phone": ("phone",),
+    "in_person": ("in_person",),
+    "online": ("online",),
+}
 # Categories where an open 24-hour listening line is a fair alternative when nothing fits.
 ALT_24H_CATEGORIES = ("counseling", "crisis_line", "free_space", "community_event")
 HORIZON_DAYS = 7
@@ -245,8 +252,13 @@ class _Candidate:
         self.rank: tuple = ()
 
 
-def _select(snapshot: DirectorySnapshot, category: str | None, channels: Iterable[str] | None,
-            age: int | None, include_emergency: bool) -> list[_Candidate]:
+def _select(
+    snapshot: DirectorySnapshot,
+    category: str | None,
+    channels: Iterable[str] | None,
+    age: int | None,
+    include_emergency: bool,
+) -> list[_Candidate]:
     if category is None:
         pool: Iterable[Entry] = snapshot.entries
     elif channels:
@@ -258,15 +270,15 @@ def _select(snapshot: DirectorySnapshot, category: str | None, channels: Iterabl
     for e in pool:
         if e.emergency and not include_emergency:
             continue
-        if age is not None and ((e.age_min is not None and e.age_min > age)
-                                or (e.age_max is not None and e.age_max < age)):
+        if age is not None and (
+            (e.age_min is not None and e.age_min > age) or (e.age_max is not None and e.age_max < age)
+        ):
             continue
         out.append(_Candidate(e))
     return out
 
 
-def _evaluate(cands: list[_Candidate], request: LookupRequest, windows: list[tuple[int, int]],
-              minute: int) -> None:
+def _evaluate(cands: list[_Candidate], request: LookupRequest, windows: list[tuple[int, int]], minute: int) -> None:
     """Tier (0 open at the requested time, 1 fits later, 2 unknown, 3 no fit) and fit score.
 
     The hot loop of every lookup, so it is written for speed (locals, no helper calls).
@@ -308,8 +320,12 @@ def _evaluate(cands: list[_Candidate], request: LookupRequest, windows: list[tup
                 c.tier = 2
             elif fit <= minute:
                 c.tier = 0
-                if open_now and open_end is not None and e.hours_type != "24h" \
-                        and open_end - minute <= CLOSING_SOON_MIN:
+                if (
+                    open_now
+                    and open_end is not None
+                    and e.hours_type != "24h"
+                    and open_end - minute <= CLOSING_SOON_MIN
+                ):
                     score -= 3  # closing within half an hour: others first
             else:
                 c.tier = 1
@@ -355,8 +371,11 @@ def _contact_card(c: ContactFact) -> Contact:
         note = msg("contact.dated", date=format_date_ja(c.verified_on, c.verified_precision))
     value = c.value
     if c.kind == "phone":
-        label = (msg("contact.phone_with_label", number=c.value, label=c.label) if c.label
-                 else msg("contact.phone", number=c.value))
+        label = (
+            msg("contact.phone_with_label", number=c.value, label=c.label)
+            if c.label
+            else msg("contact.phone", number=c.value)
+        )
         value = phone_digits(c.value)
     elif c.kind == "url":
         label = c.label or msg("contact.url")
@@ -368,8 +387,11 @@ def _contact_card(c: ContactFact) -> Contact:
         else:
             label = msg("contact.line_name", name=c.value)
     else:
-        label = (msg("contact.address_with_label", address=c.value, label=c.label) if c.label
-                 else msg("contact.address", address=c.value))
+        label = (
+            msg("contact.address_with_label", address=c.value, label=c.label)
+            if c.label
+            else msg("contact.address", address=c.value)
+        )
     return Contact(c.kind, label, value, note, _contact_text(c.kind, label, c.value, note))
 
 
@@ -464,18 +486,19 @@ def _build_card(c: _Candidate, request: LookupRequest) -> ServiceCard:
     verified_note = None
     if partly:
         verified_note = msg("contact.dated", date=format_date_ja(*min(partly, key=lambda dp: dp[0])))
-    main = [(conf, d, p) for i, (conf, d, p) in enumerate(facts)
-            if d is not None and (i < n_main or conf == "verified")]
+    main = [
+        (conf, d, p) for i, (conf, d, p) in enumerate(facts) if d is not None and (i < n_main or conf == "verified")
+    ]
     main_partly = [(d, p) for conf, d, p in main if conf == "partly"]
     main_oldest = min(((d, p) for _, d, p in main), key=lambda dp: dp[0], default=oldest)
-    entry_note = (msg("contact.dated", date=format_date_ja(*min(main_partly, key=lambda dp: dp[0])))
-                  if main_partly else None)
+    entry_note = (
+        msg("contact.dated", date=format_date_ja(*min(main_partly, key=lambda dp: dp[0]))) if main_partly else None
+    )
     notes = [n for n in (e.hours_note if e.hours_shown else None, e.notes) if n]
     today_hours = _today_hours(e, request.at)
     reasons = _reasons(c, request)
     last_verified_text = format_date_ja(*main_oldest)
-    verified_text = (msg("card.partly", note=entry_note) if entry_note
-                     else msg("card.verified", date=last_verified_text))
+    verified_text = msg("card.partly", note=entry_note) if entry_note else msg("card.verified", date=last_verified_text)
     return ServiceCard(
         service_id=e.key,
         name=e.name,
@@ -537,11 +560,15 @@ def find_services(session: Session, request: LookupRequest) -> LookupResult:
     if nxt is not None:
         c, start = nxt
         when_dt = _minute_to_dt(at, start)
-        notes.append(msg("notes.no_match_next", name=c.e.name, day=_day_label(at.date(), when_dt.date()),
-                         clock=_clock(start)))
+        notes.append(
+            msg("notes.no_match_next", name=c.e.name, day=_day_label(at.date(), when_dt.date()), clock=_clock(start))
+        )
     else:
-        notes.append(msg("notes.no_match") if candidates or not (request.channel or request.age)
-                     else msg("notes.no_match_filters"))
+        notes.append(
+            msg("notes.no_match")
+            if candidates or not (request.channel or request.age)
+            else msg("notes.no_match_filters")
+        )
     if alt is not None:
         notes.append(msg("notes.alt_24h", name=alt.e.name))
     lead_with_open = request.when in (None, "now")
@@ -583,8 +610,7 @@ def _next_opening(candidates: list[_Candidate], minute: int) -> tuple[_Candidate
 
 def _open_24h_line(snapshot: DirectorySnapshot, request: LookupRequest, minute: int) -> _Candidate | None:
     """An open-now 24-hour listening line (never 110/119), preferring the requested channel."""
-    lines = [c for c in _select(snapshot, "crisis_line", None, request.age, False)
-             if c.e.hours_type == "24h"]
+    lines = [c for c in _select(snapshot, "crisis_line", None, request.age, False) if c.e.hours_type == "24h"]
     _evaluate(lines, request, bucket_windows("now", request.at), minute)
     lines = [c for c in lines if c.tier == 0]
     lines.sort(key=lambda c: (-c.score, not c.e.solid, -c.e.priority, c.e.name))
@@ -611,7 +637,9 @@ def format_card_text(card: ServiceCard) -> str:
     lines = [msg("card.title", name=card.name)]
     lines += [t for t in (card.organisation, card.open_now_text, card.description) if t]
     if card.reasons:
-        lines.append(msg("card.reasons", title=card.reasons_title, reasons=msg("card.reason_joiner").join(card.reasons)))
+        lines.append(
+            msg("card.reasons", title=card.reasons_title, reasons=msg("card.reason_joiner").join(card.reasons))
+        )
     lines += [contact.text for contact in card.contacts]
     lines.append(card.hours_text)
     lines += card.notes

@@ -3,6 +3,7 @@
 Callers own the transaction (tsunagari.db.session_scope), so an import or a
 seed either lands whole or not at all.
 """
+
 from __future__ import annotations
 
 import re
@@ -31,12 +32,16 @@ def refresh_visibility(session: Session, *, bump: bool = True) -> tuple[int, int
     Call it after any direct edit; it bumps the directory revision so cached
     lookup snapshots are reloaded.
     """
-    orgs = session.execute(
-        select(Organisation).options(
-            selectinload(Organisation.contacts),
-            selectinload(Organisation.services).selectinload(Service.contacts),
+    orgs = (
+        session.execute(
+            select(Organisation).options(
+                selectinload(Organisation.contacts),
+                selectinload(Organisation.services).selectinload(Service.contacts),
+            )
         )
-    ).scalars().all()
+        .scalars()
+        .all()
+    )
     public_orgs = public_services = 0
     for org in orgs:
         for service in org.services:

@@ -6,6 +6,7 @@ into Schedules, and reused until the directory revision changes. Every write
 through the repository/importer bumps `directory_meta`; the cache key also
 includes the bump time, and a short TTL covers edits made outside this code.
 """
+
 from __future__ import annotations
 
 import threading
@@ -109,15 +110,13 @@ class DirectorySnapshot:
     by_category_channel: dict[tuple[str, str], tuple[Entry, ...]]
 
 
-_cache: "weakref.WeakKeyDictionary[object, DirectorySnapshot]" = weakref.WeakKeyDictionary()
-_checked: "weakref.WeakKeyDictionary[object, float]" = weakref.WeakKeyDictionary()
+_cache: weakref.WeakKeyDictionary[object, DirectorySnapshot] = weakref.WeakKeyDictionary()
+_checked: weakref.WeakKeyDictionary[object, float] = weakref.WeakKeyDictionary()
 _lock = threading.Lock()
 
 
 def _token(session: Session) -> tuple:
-    row = session.execute(
-        select(DirectoryMeta.revision, DirectoryMeta.updated_at).where(DirectoryMeta.id == 1)
-    ).first()
+    row = session.execute(select(DirectoryMeta.revision, DirectoryMeta.updated_at).where(DirectoryMeta.id == 1)).first()
     return (row[0], str(row[1])) if row else (0, "")
 
 
@@ -158,27 +157,53 @@ REACHABLE_BY = {
 }
 
 
-def _entry(r: Any, categories: list[str], channels: list[str], contacts: list[ContactFact],
-           hours: list[tuple]) -> Entry:
+def _entry(
+    r: Any, categories: list[str], channels: list[str], contacts: list[ContactFact], hours: list[tuple]
+) -> Entry:
     """Build one Entry from its labelled service row and its child rows."""
     hours_shown = fact_showable(r.hours_confidence, r.hours_verified_on)
     hours_type = r.hours_type if hours_shown else "unknown"
     schedule = Schedule.from_rows(hours_type, r.holiday_rule, hours)
     ordered_channels = tuple(sorted(channels, key=CHANNELS.index))
-    solid = (r.confidence == "verified" and (not hours_shown or r.hours_confidence == "verified")
-             and any(c.confidence == "verified" for c in contacts))
+    solid = (
+        r.confidence == "verified"
+        and (not hours_shown or r.hours_confidence == "verified")
+        and any(c.confidence == "verified" for c in contacts)
+    )
     priority = r.priority or 0
     return Entry(
-        id=r.id, key=r.key, name=r.name, category=r.category, categories=tuple(categories),
-        description=r.description, age_min=r.age_min, age_max=r.age_max,
-        eligibility_area=r.eligibility_area, priority=priority,
-        reservation_required=r.reservation_required, cost_free=r.cost_free, anonymous=r.anonymous,
-        confidence=r.confidence, verified_on=r.verified_on, verified_precision=r.verified_precision,
-        notes=r.notes, hours_note=r.hours_note, hours_shown=hours_shown, hours_type=hours_type,
-        hours_confidence=r.hours_confidence, hours_verified_on=r.hours_verified_on,
-        hours_precision=r.hours_precision, org_name=r.org_name, org_confidence=r.org_confidence,
-        emergency=bool(r.emergency), channels=ordered_channels, channel_set=frozenset(ordered_channels),
-        contacts=tuple(contacts), schedule=schedule, has_times=schedule.has_times, solid=solid,
+        id=r.id,
+        key=r.key,
+        name=r.name,
+        category=r.category,
+        categories=tuple(categories),
+        description=r.description,
+        age_min=r.age_min,
+        age_max=r.age_max,
+        eligibility_area=r.eligibility_area,
+        priority=priority,
+        reservation_required=r.reservation_required,
+        cost_free=r.cost_free,
+        anonymous=r.anonymous,
+        confidence=r.confidence,
+        verified_on=r.verified_on,
+        verified_precision=r.verified_precision,
+        notes=r.notes,
+        hours_note=r.hours_note,
+        hours_shown=hours_shown,
+        hours_type=hours_type,
+        hours_confidence=r.hours_confidence,
+        hours_verified_on=r.hours_verified_on,
+        hours_precision=r.hours_precision,
+        org_name=r.org_name,
+        org_confidence=r.org_confidence,
+        emergency=bool(r.emergency),
+        channels=ordered_channels,
+        channel_set=frozenset(ordered_channels),
+        contacts=tuple(contacts),
+        schedule=schedule,
+        has_times=schedule.has_times,
+        solid=solid,
         age_targeted=r.age_min is not None or r.age_max is not None,
         static_score=(r.eligibility_area == "品川区") + solid,
         rank_tail=(-priority, r.confidence != "verified", r.name, r.key),
@@ -188,13 +213,31 @@ def _entry(r: Any, categories: list[str], channels: list[str], contacts: list[Co
 def load_snapshot(session: Session, token: tuple = (0, "")) -> DirectorySnapshot:
     rows = session.execute(
         select(
-            Service.id, Service.key, Service.name, Service.category, Service.description, Service.age_min,
-            Service.age_max, Service.eligibility_area, Service.priority, Service.reservation_required,
-            Service.cost_free, Service.anonymous, Service.confidence, Service.verified_on,
-            Service.verified_precision, Service.notes, Service.hours_note, Service.hours_type,
-            Service.holiday_rule, Service.hours_confidence, Service.hours_verified_on,
-            Service.hours_precision, Service.emergency,
-            Organisation.name.label("org_name"), Organisation.confidence.label("org_confidence"),
+            Service.id,
+            Service.key,
+            Service.name,
+            Service.category,
+            Service.description,
+            Service.age_min,
+            Service.age_max,
+            Service.eligibility_area,
+            Service.priority,
+            Service.reservation_required,
+            Service.cost_free,
+            Service.anonymous,
+            Service.confidence,
+            Service.verified_on,
+            Service.verified_precision,
+            Service.notes,
+            Service.hours_note,
+            Service.hours_type,
+            Service.holiday_rule,
+            Service.hours_confidence,
+            Service.hours_verified_on,
+            Service.hours_precision,
+            Service.emergency,
+            Organisation.name.label("org_name"),
+            Organisation.confidence.label("org_confidence"),
         )
         .join(Organisation, Service.organisation_id == Organisation.id)
         .where(Service.public.is_(True), Organisation.public.is_(True))
@@ -212,23 +255,35 @@ def load_snapshot(session: Session, token: tuple = (0, "")) -> DirectorySnapshot
         if sid in services:
             channels[sid].append(channel)
     for h in session.execute(
-        select(OpeningHours.service_id, OpeningHours.day_kind, OpeningHours.day,
-               OpeningHours.opens_min, OpeningHours.closes_min)
+        select(
+            OpeningHours.service_id,
+            OpeningHours.day_kind,
+            OpeningHours.day,
+            OpeningHours.opens_min,
+            OpeningHours.closes_min,
+        )
     ):
         if h.service_id in services:
             hours[h.service_id].append((h.day_kind, h.day, h.opens_min, h.closes_min))
     for c in session.execute(
-        select(Contact.service_id, Contact.kind, Contact.value, Contact.label, Contact.confidence,
-               Contact.verified_on, Contact.verified_precision)
+        select(
+            Contact.service_id,
+            Contact.kind,
+            Contact.value,
+            Contact.label,
+            Contact.confidence,
+            Contact.verified_on,
+            Contact.verified_precision,
+        )
         .where(Contact.service_id.isnot(None))
         .order_by(Contact.service_id, Contact.position)
     ):
         if c.service_id in services and fact_showable(c.confidence, c.verified_on):
             contacts[c.service_id].append(
-                ContactFact(c.kind, c.value, c.label, c.confidence, c.verified_on, c.verified_precision))
+                ContactFact(c.kind, c.value, c.label, c.confidence, c.verified_on, c.verified_precision)
+            )
 
-    entries = tuple(_entry(r, categories[sid], channels[sid], contacts[sid], hours[sid])
-                    for sid, r in services.items())
+    entries = tuple(_entry(r, categories[sid], channels[sid], contacts[sid], hours[sid]) for sid, r in services.items())
     by_category: dict[str, list[Entry]] = {}
     by_category_channel: dict[tuple[str, str], list[Entry]] = {}
     for e in entries:
