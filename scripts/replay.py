@@ -53,7 +53,7 @@ def load_script(path: Path) -> list:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
-        raise SystemExit(f"スクリプトを読めませんでした: {exc}")
+        raise SystemExit(f"スクリプトを読めませんでした: {exc}") from None
     turns = (data or {}).get("conversation") if isinstance(data, dict) else None
     if not isinstance(turns, list) or not all(isinstance(t, str) for t in turns):
         raise SystemExit("スクリプトには conversation: の下に、発言の文字列のリストを書いてください。")

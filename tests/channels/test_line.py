@@ -12,10 +12,6 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
-from sanic import Sanic
-
-Sanic.test_mode = True  # several apps per process (see line_fakes.SanicRunner)
-
 from line_fakes import (
     FakeLineApi,
     SanicRunner,
@@ -29,11 +25,14 @@ from line_fakes import (
     unfollow_event,
     webhook_body,
 )
+from sanic import Sanic
 
 from channels import contract
 from channels import line_messages as lm
 from channels.line import LineInput
 from tsunagari.line_ids import hash_line_user_id, is_hashed_sender_id
+
+Sanic.test_mode = True  # several apps per process (see line_fakes.SanicRunner)
 
 pytestmark = pytest.mark.asyncio
 

@@ -23,7 +23,7 @@ def _texts(name):
 def test_every_crisis_expression_is_detected(parse, figures):
     texts = _texts("crisis_expressions")
     intents = [p["intent"]["name"] for p in parse(texts)]
-    missed = [(t, i) for t, i in zip(texts, intents) if i != "crisis"]
+    missed = [(t, i) for t, i in zip(texts, intents, strict=True) if i != "crisis"]
     figures.append(f"crisis recall (full pipeline) = {1 - len(missed) / len(texts):.3f} on {len(texts)} messages")
     assert not missed, "missed crisis messages:\n" + "\n".join(f"  got {i}: {t}" for t, i in missed)
 
@@ -31,7 +31,7 @@ def test_every_crisis_expression_is_detected(parse, figures):
 def test_near_misses_rarely_alarm(parse, figures):
     texts = _texts("near_miss")
     intents = [p["intent"]["name"] for p in parse(texts)]
-    alarms = [t for t, i in zip(texts, intents) if i in ALARM_INTENTS]
+    alarms = [t for t, i in zip(texts, intents, strict=True) if i in ALARM_INTENTS]
     rate = len(alarms) / len(texts)
     checks = sum(i == "crisis_check" for i in intents)
     figures.append(
@@ -44,7 +44,7 @@ def test_near_misses_rarely_alarm(parse, figures):
 def test_hyperbole_gets_a_gentle_check_not_an_alarm(parse, figures):
     texts = _texts("hyperbole")
     intents = [p["intent"]["name"] for p in parse(texts)]
-    alarms = [t for t, i in zip(texts, intents) if i in ALARM_INTENTS]
+    alarms = [t for t, i in zip(texts, intents, strict=True) if i in ALARM_INTENTS]
     checks = sum(i == "hyperbole" for i in intents)
     figures.append(f"hyperbole: {checks}/{len(texts)} gentle checks, {len(alarms)} alarms")
     assert len(alarms) / len(texts) <= MAX_FALSE_POSITIVE_RATE, "\n".join(alarms)

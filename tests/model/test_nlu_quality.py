@@ -38,7 +38,7 @@ def test_routing_of_explicit_needs(parse, figures):
     items = load_yaml("tests/nlu_heldout/routing.yml")["routing"]
     results = parse([item["text"] for item in items])
     misses = []
-    for item, result in zip(items, results):
+    for item, result in zip(items, results, strict=True):
         category = CATEGORY_BY_INTENT.get(result["intent"]["name"])
         if category != item["expect"]:
             misses.append((item["expect"], result["intent"]["name"], item["text"]))

@@ -47,7 +47,7 @@ def main() -> int:
         for text, intent in examples(Path(f)):
             counts[intent] += 1
             train.setdefault(norm(text), {})[intent] = text
-    for key, intents in train.items():
+    for intents in train.values():
         if len(intents) > 1:
             errors.append(f"training text in several intents: {intents}")
     print("training:", dict(sorted(counts.items())), "total", sum(counts.values()))

@@ -350,7 +350,7 @@ def _first_counted(pattern: re.Pattern, form: str, excluded: list) -> bool:
 
 def _match(entries: tuple[_Patterns, ...], forms, excluded_by_form) -> str | None:
     for entry in entries:
-        for form, excluded in zip(forms, excluded_by_form):
+        for form, excluded in zip(forms, excluded_by_form, strict=True):
             for pattern in entry.for_form(form.stripped):
                 if _first_counted(pattern, form.text, excluded):
                     return entry.name
