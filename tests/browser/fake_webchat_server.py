@@ -17,48 +17,7 @@ from sanic import Sanic, response  # noqa: E402
 
 from channels import contract  # noqa: E402
 from channels.webchat import WebChatInput  # noqa: E402
-
-CARDS = [
-    {
-        "service_id": "inochi",
-        "name": "東京いのちの電話",
-        "organisation": "社会福祉法人いのちの電話",
-        "description": "つらい気持ちを、名前を言わずに聞いてもらえる電話です。",
-        "contacts": [{"kind": "phone", "label": "03-3264-4343", "value": "0332644343", "text": "電話: 03-3264-4343"}],
-        "today_hours": "24時間",
-        "hours_text": "時間: 24時間",
-        "reasons": ["いますぐ話せます", "匿名で相談できます"],
-        "reasons_title": "おすすめの理由",
-        "open_now": True,
-        "open_now_text": "いま受付中です",
-        "last_verified": "2026-11-27",
-        "verified_note": None,
-        "verified_text": "情報の確認: 2026年11月",
-    },
-    {
-        "service_id": "wakapota",
-        "name": "若ぽた+（東京都若者支援ポータル）",
-        "organisation": "東京都",
-        "description": "近くの居場所や相談先をさがせるウェブサイトです。",
-        "contacts": [
-            {
-                "kind": "url",
-                "label": "サイトを見る",
-                "value": "https://wakapota.metro.tokyo.lg.jp/",
-                "text": "ウェブ: https://wakapota.metro.tokyo.lg.jp/（サイトを見る）",
-            }
-        ],
-        "today_hours": "ウェブでいつでも見られます",
-        "hours_text": "時間: ウェブでいつでも見られます",
-        "reasons": ["自分のペースで見られます"],
-        "reasons_title": "おすすめの理由",
-        "open_now": False,
-        "open_now_text": "",
-        "last_verified": "2026-11-27",
-        "verified_note": None,
-        "verified_text": "情報の確認: 2026年11月",
-    },
-]
+from tests.payload_samples import CARDS, CRISIS_CONTACTS  # noqa: E402
 
 MENU = [
     {"title": "話を聞いてほしい・相談したい", "payload": "/seek_counseling"},
@@ -104,13 +63,7 @@ async def handler(message) -> None:
             sid,
             {
                 "text": "24時間、人と話せる窓口があります。",
-                "custom": contract.crisis_contacts(
-                    [
-                        {"kind": "phone", "label": "119（救急）", "value": "119"},
-                        {"kind": "phone", "label": "110（警察）", "value": "110"},
-                        {"kind": "phone", "label": "東京いのちの電話（24時間）", "value": "03-3264-4343"},
-                    ]
-                ),
+                "custom": contract.crisis_contacts(CRISIS_CONTACTS),
             },
         )
     else:

@@ -49,7 +49,7 @@ def test_fake_flow_buttons_cards_crisis(phone_page, fake_server, screenshots):
     page.get_by_role("button", name="電話").click()
     page.get_by_role("button", name="いつでも").click()
     cards = page.locator(".tn-card")
-    expect(cards).to_have_count(2)
+    expect(cards).to_have_count(3)
     expect(cards.first).to_contain_text("東京いのちの電話")
     expect(cards.first).to_contain_text("時間: 24時間")
     expect(cards.first).to_contain_text("いま受付中です")
@@ -57,7 +57,7 @@ def test_fake_flow_buttons_cards_crisis(phone_page, fake_server, screenshots):
     expect(cards.first.get_by_role("link", name=re.compile("電話: 03-3264-4343"))).to_have_attribute(
         "href", "tel:0332644343"
     )
-    expect(cards.nth(1).get_by_role("link", name=re.compile("サイトを見る"))).to_have_attribute("target", "_blank")
+    expect(cards.nth(2).get_by_role("link", name=re.compile("サイトを見る"))).to_have_attribute("target", "_blank")
     # Earlier choices cannot be clicked twice.
     expect(page.get_by_role("button", name="話を聞いてほしい・相談したい")).to_be_disabled()
     cards.first.scroll_into_view_if_needed()

@@ -30,6 +30,7 @@ from sanic import Sanic
 from channels import contract
 from channels import line_messages as lm
 from channels.line import LineInput
+from tests.payload_samples import CARDS, CRISIS_CONTACTS
 from tsunagari.line_ids import hash_line_user_id, is_hashed_sender_id
 
 Sanic.test_mode = True  # several apps per process (see line_fakes.SanicRunner)
@@ -42,51 +43,6 @@ USER_SECRET = "test-user-id-secret"
 USER = "U" + "0123456789abcdef" * 2
 
 _app_ids = itertools.count()
-
-CARDS = [
-    {
-        "service_id": "svc-1",
-        "name": "東京いのちの電話",
-        "organisation": "社会福祉法人いのちの電話",
-        "description": "つらい気持ちを聞いてもらえる電話です。",
-        "contacts": [
-            {"kind": "phone", "label": "電話する", "value": "03-3264-4343", "text": "電話: 03-3264-4343"},
-            {
-                "kind": "url",
-                "label": "ウェブサイト",
-                "value": "https://example.org/inochi",
-                "text": "ウェブ: https://example.org/inochi",
-            },
-            {"kind": "address", "label": "所在地", "value": "東京都", "text": "場所: 東京都"},
-        ],
-        "today_hours": "24時間",
-        "hours_text": "時間: 24時間",
-        "reasons": ["いますぐ話せます", "名前を言わなくても大丈夫です"],
-        "reasons_title": "おすすめの理由",
-        "open_now": True,
-        "open_now_text": "いま受付中です",
-        "last_verified": "2026-11-27",
-        "verified_note": None,
-        "verified_text": "情報の確認: 2026年11月",
-    },
-    {
-        "service_id": "svc-2",
-        "name": "相談ほっとLINE@東京",
-        "organisation": "東京都",
-        "description": "LINEで相談できます。",
-        "contacts": [{"kind": "line", "label": "LINEで相談", "value": "@373suajs", "text": "LINE: LINE ID: @373suajs"}],
-        "today_hours": "今日 15:00〜23:00",
-        "hours_text": "時間: 今日 15:00〜23:00",
-        "reasons": ["文字で相談できます"],
-        "reasons_title": "おすすめの理由",
-        "open_now": False,
-        "open_now_text": "",
-        "last_verified": "2026-11-27",
-        "verified_note": "最終確認: 2025年4月",
-        "entry_note": "最終確認: 2025年4月",
-        "verified_text": "最終確認: 2025年4月（変わっている場合があります）",
-    },
-]
 
 
 class FakeRasa:
@@ -126,13 +82,7 @@ class FakeRasa:
                 sid,
                 {
                     "text": "いまとてもつらいのですね。24時間つながる電話があります。",
-                    "custom": contract.crisis_contacts(
-                        [
-                            {"kind": "phone", "label": "110番（警察）", "value": "110"},
-                            {"kind": "phone", "label": "119番（救急）", "value": "119"},
-                            {"kind": "phone", "label": "東京いのちの電話", "value": "03-3264-4343"},
-                        ]
-                    ),
+                    "custom": contract.crisis_contacts(CRISIS_CONTACTS),
                 },
             )
         elif text == "seven":
@@ -326,7 +276,7 @@ async def test_directory_cards_become_flex_carousel_with_alt_text(stack):
     assert flex["altText"].startswith("こちらの窓口はいかがですか。")
     assert "東京いのちの電話" in flex["altText"] and len(flex["altText"]) <= 400
     carousel = flex["contents"]
-    assert carousel["type"] == "carousel" and len(carousel["contents"]) == 2
+    assert carousel["type"] == "carousel" and len(carousel["contents"]) == 3
     dumped = json.dumps(carousel, ensure_ascii=False)
     for snippet in ("時間: 24時間", "いますぐ話せます", "情報の確認: 2026年11月", "いま受付中です", "場所: 東京都"):
         assert snippet in dumped

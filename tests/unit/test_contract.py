@@ -57,3 +57,11 @@ def test_unknown_payload_types_are_not_ours():
     assert contract.custom_type({"type": "carousel"}) is None
     assert contract.custom_type("directory_cards") is None
     assert contract.custom_type(contract.directory_cards("", [])) == contract.DIRECTORY_CARDS
+
+
+def test_the_channel_fakes_send_cards_of_the_real_shape():
+    from tests.payload_samples import CARDS
+
+    fields = set(get_type_hints(contract.CardPayload))
+    for card in CARDS:
+        assert set(card) == fields, card["service_id"]

@@ -157,6 +157,15 @@ REACHABLE_BY = {
 }
 
 
+# Entry fields copied straight from the Service column of the same name; the
+# SELECT below reads them by these names, so column order never matters.
+_SERVICE_COLUMNS = (
+    "id", "key", "name", "category", "description", "age_min", "age_max", "eligibility_area",
+    "reservation_required", "cost_free", "anonymous", "confidence", "verified_on", "verified_precision",
+    "notes", "hours_note", "hours_confidence", "hours_verified_on", "hours_precision",
+)  # fmt: skip
+
+
 def _entry(
     r: Any, categories: list[str], channels: list[str], contacts: list[ContactFact], hours: list[tuple]
 ) -> Entry:
@@ -172,29 +181,11 @@ def _entry(
     )
     priority = r.priority or 0
     return Entry(
-        id=r.id,
-        key=r.key,
-        name=r.name,
-        category=r.category,
+        **{name: getattr(r, name) for name in _SERVICE_COLUMNS},
         categories=tuple(categories),
-        description=r.description,
-        age_min=r.age_min,
-        age_max=r.age_max,
-        eligibility_area=r.eligibility_area,
         priority=priority,
-        reservation_required=r.reservation_required,
-        cost_free=r.cost_free,
-        anonymous=r.anonymous,
-        confidence=r.confidence,
-        verified_on=r.verified_on,
-        verified_precision=r.verified_precision,
-        notes=r.notes,
-        hours_note=r.hours_note,
         hours_shown=hours_shown,
         hours_type=hours_type,
-        hours_confidence=r.hours_confidence,
-        hours_verified_on=r.hours_verified_on,
-        hours_precision=r.hours_precision,
         org_name=r.org_name,
         org_confidence=r.org_confidence,
         emergency=bool(r.emergency),
@@ -213,28 +204,10 @@ def _entry(
 def load_snapshot(session: Session, token: tuple = (0, "")) -> DirectorySnapshot:
     rows = session.execute(
         select(
-            Service.id,
-            Service.key,
-            Service.name,
-            Service.category,
-            Service.description,
-            Service.age_min,
-            Service.age_max,
-            Service.eligibility_area,
+            *(getattr(Service, name) for name in _SERVICE_COLUMNS),
             Service.priority,
-            Service.reservation_required,
-            Service.cost_free,
-            Service.anonymous,
-            Service.confidence,
-            Service.verified_on,
-            Service.verified_precision,
-            Service.notes,
-            Service.hours_note,
             Service.hours_type,
             Service.holiday_rule,
-            Service.hours_confidence,
-            Service.hours_verified_on,
-            Service.hours_precision,
             Service.emergency,
             Organisation.name.label("org_name"),
             Organisation.confidence.label("org_confidence"),
