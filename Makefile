@@ -11,7 +11,7 @@ export LANG := C.UTF-8
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: setup train run shell replay test test-unit test-data test-stories test-model test-e2e bench lock clean
+.PHONY: setup system-deps lint train run shell replay test test-unit test-data test-stories test-model test-e2e bench lock clean
 
 ## setup: create .venv with Python 3.10 and install the lock (quick when nothing changed)
 setup: $(VENV)/.installed
@@ -22,6 +22,15 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps -r requirements.lock
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	@touch $@
+
+## system-deps: Chromium, Node.js and Noto CJK for the tests (installs them as root with apt, else names the command)
+system-deps:
+	scripts/system-deps.sh
+
+## lint: ruff check and ruff format --check (rules in pyproject.toml)
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 ## train: train only when data, domain, config or components changed
 train: $(MODEL)
@@ -46,10 +55,10 @@ replay: train
 	$(BIN)/tsunagari directory init
 	$(BIN)/python scripts/replay.py $(SCRIPT)
 
-## test: every test (unit, data validation, test stories, held-out NLU, end-to-end)
-test: test-unit test-data test-stories test-model test-e2e
+## test: lint, then every test (unit, data validation, test stories, held-out NLU, end-to-end)
+test: lint test-unit test-data test-stories test-model test-e2e
 
-test-unit: setup
+test-unit: setup system-deps
 	$(BIN)/python -m pytest -q tests/unit tests/directory tests/actions
 
 test-data: setup
@@ -61,7 +70,7 @@ test-stories: train
 test-model: train
 	$(BIN)/python -m pytest -q tests/model
 
-test-e2e: train
+test-e2e: train system-deps
 	$(BIN)/python -m pytest -q tests/channels tests/browser
 
 ## bench: start-up time, memory, REST round trips, directory lookups

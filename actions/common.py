@@ -1,7 +1,8 @@
 """Small helpers shared by the actions."""
+
 from __future__ import annotations
 
-from typing import Any, Optional, Text
+from typing import Any
 
 from rasa_sdk import Tracker
 
@@ -27,15 +28,15 @@ def in_crisis(tracker: Tracker) -> bool:
     return bool(tracker.get_slot("crisis"))
 
 
-def latest_intent(tracker: Tracker) -> Optional[Text]:
+def latest_intent(tracker: Tracker) -> str | None:
     return (tracker.latest_message.get("intent") or {}).get("name")
 
 
-def latest_text(tracker: Tracker) -> Text:
+def latest_text(tracker: Tracker) -> str:
     return tracker.latest_message.get("text") or ""
 
 
-def latest_entity(tracker: Tracker, entity: Text) -> Optional[Any]:
+def latest_entity(tracker: Tracker, entity: str) -> Any | None:
     """The value of `entity` in the latest message (buttons send these)."""
     for item in tracker.latest_message.get("entities") or []:
         if item.get("entity") == entity:
@@ -43,6 +44,6 @@ def latest_entity(tracker: Tracker, entity: Text) -> Optional[Any]:
     return None
 
 
-def input_channel(tracker: Tracker) -> Text:
+def input_channel(tracker: Tracker) -> str:
     """Name of the channel the latest message came from, for aggregate counts."""
     return tracker.get_latest_input_channel() or "unknown"

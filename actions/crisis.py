@@ -14,10 +14,11 @@ tracker, sends them and keeps the state:
 Inside a form the rules run action_deactivate_loop first, so the form never
 resumes on its own.
 """
+
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Text
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
@@ -25,6 +26,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import directory
 from actions.common import in_crisis, input_channel, latest_intent, latest_text
+from channels import contract
 from tsunagari.clock import now
 from tsunagari.safety.crisis_dialogue import ASKED, REASKED, compose, language_of, situation_for
 
@@ -34,34 +36,38 @@ logger = logging.getLogger(__name__)
 _RECENT_BOT_MESSAGES = 6
 
 
-def recent_bot_texts(tracker: Tracker, limit: int = _RECENT_BOT_MESSAGES) -> List[Text]:
+def recent_bot_texts(tracker: Tracker, limit: int = _RECENT_BOT_MESSAGES) -> list[str]:
     texts = [e.get("text") or "" for e in tracker.events if e.get("event") == "bot"]
     return texts[-limit:]
 
 
-def send(dispatcher: CollectingDispatcher, messages: List[dict]) -> None:
+def send(dispatcher: CollectingDispatcher, messages: list[dict]) -> None:
+    """Send composed messages; contacts become the crisis_contacts payload."""
     for message in messages:
+        contacts = message.get("contacts")
         dispatcher.utter_message(
             text=message.get("text"),
             buttons=message.get("buttons") or [],
-            json_message=message.get("custom"),
+            json_message=contract.crisis_contacts(contacts) if contacts else None,
         )
 
 
 class ActionCrisisResponse(Action):
     """The crisis reply, every answer in crisis mode, and the gentle checks."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_crisis_response"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         crisis = in_crisis(tracker)
         stage = tracker.get_slot("crisis_stage")
         situation = situation_for(latest_intent(tracker), crisis, stage, after_ask=stage in (ASKED, REASKED))
         reply = compose(situation, language_of(latest_text(tracker)), recent_bot_texts(tracker))
         send(dispatcher, reply.messages)
         logger.info("Safety reply: %s.", situation)
-        events: List[Dict[Text, Any]] = [SlotSet("crisis_stage", reply.stage)]
+        events: list[dict[str, Any]] = [SlotSet("crisis_stage", reply.stage)]
         if situation == "enter":
             events.append(SlotSet("crisis", True))
             try:

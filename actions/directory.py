@@ -2,31 +2,37 @@
 
 SQLAlchemy calls are synchronous, so they run in a worker thread and never
 block the action server's event loop. The embedded SQLite directory is
-created and seeded on first use (tsunagari.db.ensure_database, idempotent),
-not at import time.
+created and seeded on first use (tsunagari.directory.bootstrap.ensure_directory,
+idempotent), not at import time.
 """
+
 from __future__ import annotations
 
 import asyncio
 import functools
 import logging
 from datetime import datetime
-from typing import Optional
 
 logger = logging.getLogger(__name__)
 
 
-def _lookup_sync(category: str, channel: Optional[str], when: Optional[str], at: datetime, limit: int):
-    from tsunagari.directory.lookup import LookupRequest, lookup as directory_lookup
+def _lookup_sync(category: str, channel: str | None, when: str | None, at: datetime, limit: int):
+    from tsunagari.db import session_scope
+    from tsunagari.directory.bootstrap import ensure_directory
+    from tsunagari.directory.lookup import LookupRequest, find_services
 
-    return directory_lookup(LookupRequest(category=category, channel=channel, when=when, at=at, limit=limit))
+    request = LookupRequest(category=category, channel=channel, when=when, at=at, limit=limit)
+    ensure_directory()
+    with session_scope() as session:
+        return find_services(session, request)
 
 
 def _record_crisis_sync(at: datetime, channel: str) -> None:
-    from tsunagari.db import ensure_database, session_scope
+    from tsunagari.db import session_scope
+    from tsunagari.directory.bootstrap import ensure_directory
     from tsunagari.directory.repository import record_crisis_event
 
-    ensure_database()
+    ensure_directory()
     with session_scope() as session:
         record_crisis_event(session, at, channel)
 
@@ -36,7 +42,7 @@ async def _in_thread(func, *args):
     return await loop.run_in_executor(None, functools.partial(func, *args))
 
 
-async def lookup(category: str, channel: Optional[str], when: Optional[str], at: datetime, limit: int = 3):
+async def lookup(category: str, channel: str | None, when: str | None, at: datetime, limit: int = 3):
     """Find up to `limit` services; raises on a directory failure."""
     return await _in_thread(_lookup_sync, category, channel, when, at, limit)
 
@@ -49,5 +55,5 @@ async def record_crisis_event(at: datetime, channel: str) -> None:
     """
     try:
         await _in_thread(_record_crisis_sync, at, channel)
-    except Exception:  # noqa: BLE001 - see docstring
+    except Exception:  # broad on purpose: see docstring
         logger.exception("could not record a crisis event")

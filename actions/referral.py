@@ -1,8 +1,9 @@
 """The referral: start, the form that narrows the search, and the results."""
+
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import SlotSet
@@ -10,12 +11,13 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import directory
-from actions.crisis import send
 from actions.common import SAFETY_INTENTS, in_crisis, latest_entity, latest_intent, latest_text
-from tsunagari.safety.crisis_dialogue import pinned_lines
+from actions.crisis import send
+from channels import contract
 from tsunagari.clock import now
 from tsunagari.messages import message
 from tsunagari.preferences import CHANNELS, TIMES, clear_preference, parse_channel, parse_time
+from tsunagari.safety.crisis_dialogue import pinned_lines
 
 logger = logging.getLogger(__name__)
 
@@ -39,11 +41,13 @@ class ActionStartReferral(Action):
     finds nothing left to ask and goes straight to the results.
     """
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_start_referral"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        events: List[Dict[Text, Any]] = [SlotSet("support_category", current_category(tracker))]
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        events: list[dict[str, Any]] = [SlotSet("support_category", current_category(tracker))]
         text = latest_text(tracker)
         for slot, (_, parser) in FORM_SLOTS.items():
             value = tracker.get_slot(slot) or clear_preference(text, parser)
@@ -55,10 +59,10 @@ class ActionStartReferral(Action):
 class ValidateReferralForm(FormValidationAction):
     """Reads button payloads and typed answers for the referral form."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "validate_referral_form"
 
-    def _extract(self, slot: Text, tracker: Tracker) -> Dict[Text, Any]:
+    def _extract(self, slot: str, tracker: Tracker) -> dict[str, Any]:
         if latest_intent(tracker) in SAFETY_INTENTS:
             return {}
         allowed, parser = FORM_SLOTS[slot]
@@ -73,20 +77,28 @@ class ValidateReferralForm(FormValidationAction):
             return {slot: value}
         return {}
 
-    async def extract_contact_channel(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+    async def extract_contact_channel(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         return self._extract("contact_channel", tracker)
 
-    async def extract_contact_time(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+    async def extract_contact_time(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         return self._extract("contact_time", tracker)
 
-    def validate_contact_channel(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+    def validate_contact_channel(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         return {"contact_channel": value if value in CHANNELS else None}
 
-    def validate_contact_time(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+    def validate_contact_time(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         return {"contact_time": value if value in TIMES else None}
 
 
-def _preference(value: Optional[Text]) -> Optional[Text]:
+def _preference(value: str | None) -> str | None:
     return None if value in (None, "any") else value
 
 
@@ -98,10 +110,12 @@ class ActionShowServices(Action):
     results.
     """
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_show_services"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         crisis = in_crisis(tracker)
         category = tracker.get_slot("support_category") or "counseling"
         channel = None if crisis else _preference(tracker.get_slot("contact_channel"))
@@ -109,7 +123,7 @@ class ActionShowServices(Action):
         reset = [SlotSet("contact_channel", None), SlotSet("contact_time", None)]
         try:
             result = await directory.lookup(category, channel, when, now())
-        except Exception:  # noqa: BLE001 - a resident gets an answer, staff get the log
+        except Exception:  # broad on purpose: a resident gets an answer, staff get the log
             logger.exception("directory lookup failed")
             dispatcher.utter_message(text=message("directory_unavailable"))
             if crisis:
@@ -126,7 +140,7 @@ class ActionShowServices(Action):
             intro = message("results_intro_crisis" if crisis else "results_intro")
             dispatcher.utter_message(
                 text="\n\n".join([intro] + [format_card_text(card) for card in result.cards]),
-                json_message={"type": "directory_cards", "intro": intro, "cards": [card.to_dict() for card in result.cards]},
+                json_message=contract.directory_cards(intro, [card.to_dict() for card in result.cards]),
             )
         if crisis:
             send(dispatcher, [pinned_lines()])

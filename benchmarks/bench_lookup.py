@@ -6,6 +6,7 @@ Phone numbers use the 03-0000 exchange, which is not assigned in Tokyo.
 
     .venv/bin/python benchmarks/bench_lookup.py [--services 1000] [--lookups 1000] [--seed 7]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -53,36 +54,61 @@ def _hours(rng: random.Random) -> dict:
             rules.append("day10 8:00-翌8:00")
         spec = "; ".join(rules)
     holidays = rng.choice(["closed", "as_usual", "unknown"]) if spec not in ("24h",) else "as_usual"
-    return {"spec": spec, "holidays": holidays,
-            "confidence": rng.choice(["verified", "verified", "partly", "unverified"]),
-            "verified_on": "2025-06"}
+    return {
+        "spec": spec,
+        "holidays": holidays,
+        "confidence": rng.choice(["verified", "verified", "partly", "unverified"]),
+        "verified_on": "2025-06",
+    }
 
 
 def synthetic_records(n_services: int, rng: random.Random) -> tuple[list[dict], list[dict]]:
-    orgs = [{
-        "key": f"synthetic-org-{i}", "name": f"【合成データ】団体{i}", "kind": rng.choice(ORG_KINDS),
-        "source": SOURCE, "verified_on": "2025-06", "confidence": "verified",
-    } for i in range(max(n_services // 10, 1))]
+    orgs = [
+        {
+            "key": f"synthetic-org-{i}",
+            "name": f"【合成データ】団体{i}",
+            "kind": rng.choice(ORG_KINDS),
+            "source": SOURCE,
+            "verified_on": "2025-06",
+            "confidence": "verified",
+        }
+        for i in range(max(n_services // 10, 1))
+    ]
     services = []
     for i in range(n_services):
         category = rng.choice(CATEGORIES)
         channels = sorted(rng.sample(CHANNELS, rng.randint(1, 3)), key=CHANNELS.index)
         age_min = rng.choice([None, None, 15, 18, 20])
-        contacts = [{"kind": "phone", "value": f"03-0000-{i % 10000:04d}",
-                     "confidence": rng.choice(["verified", "verified", "partly", "unverified"])}]
+        contacts = [
+            {
+                "kind": "phone",
+                "value": f"03-0000-{i % 10000:04d}",
+                "confidence": rng.choice(["verified", "verified", "partly", "unverified"]),
+            }
+        ]
         if rng.random() < 0.5:
             contacts.append({"kind": "url", "value": f"https://synthetic.invalid/{i}", "confidence": "verified"})
-        services.append({
-            "key": f"synthetic-service-{i}", "organisation": f"synthetic-org-{i % len(orgs)}",
-            "name": f"【合成データ】窓口{i}", "category": category,
-            "also": rng.sample([c for c in CATEGORIES if c != category], rng.choice([0, 0, 1])),
-            "description": "ベンチマーク用の合成データです。", "channels": channels,
-            "age_min": age_min, "age_max": rng.choice([None, None, 29, 34, 39]) if age_min else None,
-            "source": SOURCE, "verified_on": "2025-06",
-            "confidence": rng.choice(["verified", "verified", "partly"]),
-            "reservation_required": rng.choice([True, False, None]), "cost_free": rng.choice([True, None]),
-            "priority": rng.randint(0, 20), "hours": _hours(rng), "contacts": contacts,
-        })
+        services.append(
+            {
+                "key": f"synthetic-service-{i}",
+                "organisation": f"synthetic-org-{i % len(orgs)}",
+                "name": f"【合成データ】窓口{i}",
+                "category": category,
+                "also": rng.sample([c for c in CATEGORIES if c != category], rng.choice([0, 0, 1])),
+                "description": "ベンチマーク用の合成データです。",
+                "channels": channels,
+                "age_min": age_min,
+                "age_max": rng.choice([None, None, 29, 34, 39]) if age_min else None,
+                "source": SOURCE,
+                "verified_on": "2025-06",
+                "confidence": rng.choice(["verified", "verified", "partly"]),
+                "reservation_required": rng.choice([True, False, None]),
+                "cost_free": rng.choice([True, None]),
+                "priority": rng.randint(0, 20),
+                "hours": _hours(rng),
+                "contacts": contacts,
+            }
+        )
     return orgs, services
 
 
@@ -92,7 +118,9 @@ def random_request(rng: random.Random, start: datetime) -> LookupRequest:
         category=rng.choice(["counseling", "free_space", "career", "crisis_line"]),
         channel=rng.choice([None, None, "in_person", "phone", "chat", "online"]),
         when=rng.choice([None, "now", "now", "weekday_day", "evening", "weekend"]),
-        at=at, age=rng.choice([None, None, 22, 27, 34]), limit=3,
+        at=at,
+        age=rng.choice([None, None, 22, 27, 34]),
+        limit=3,
     )
 
 
@@ -112,8 +140,10 @@ def main(argv: list[str] | None = None) -> int:
         with factory.begin() as session:
             summary = import_batch(session, validate_records(orgs, services))
         build_s = time.perf_counter() - t0
-        print(f"synthetic directory: {args.services} services ({summary.public_services} public), "
-              f"built in {build_s:.1f} s")
+        print(
+            f"synthetic directory: {args.services} services ({summary.public_services} public), "
+            f"built in {build_s:.1f} s"
+        )
 
         start = datetime(2026, 11, 20, 0, 0, tzinfo=TOKYO)  # spans 勤労感謝の日 (2026-11-23)
         requests = [random_request(rng, start) for _ in range(args.lookups)]

@@ -9,6 +9,7 @@ pipeline with the tokenizer-and-vectors load used by LightSpacyNLP.
 Run with `make bench`. Figures depend on the machine: compare ratios within
 one run rather than across machines.
 """
+
 from __future__ import annotations
 
 import os
@@ -31,10 +32,21 @@ MODEL = os.environ.get("TSUNAGARI_MODEL", str(ROOT / "models" / "tsunagari.tar.g
 MIN_MESSAGES = 200
 
 CONVERSATIONS = [
-    ["こんにちは", "最近ずっとひとりで寂しい", "/seek_counseling",
-     '/inform{"contact_channel":"phone"}', '/inform{"contact_time":"evening"}', "ありがとう"],
+    [
+        "こんにちは",
+        "最近ずっとひとりで寂しい",
+        "/seek_counseling",
+        '/inform{"contact_channel":"phone"}',
+        '/inform{"contact_time":"evening"}',
+        "ありがとう",
+    ],
     ["/seek_free_space", '/inform{"contact_channel":"in_person"}', '/inform{"contact_time":"weekend"}', "またね"],
-    ["転職の相談をしたいです", "匿名で使えますか？", '/inform{"contact_channel":"any"}', '/inform{"contact_time":"weekday_day"}'],
+    [
+        "転職の相談をしたいです",
+        "匿名で使えますか？",
+        '/inform{"contact_channel":"any"}',
+        '/inform{"contact_time":"weekday_day"}',
+    ],
     ["今すぐ電話で誰かに話を聞いてほしい", "メニュー"],
     ["もう消えたい", "/crisis_safe", "ずっとひとりで誰もわかってくれない"],
 ]
@@ -90,8 +102,10 @@ def spacy_comparison(texts) -> str:
             nlp(text)
         timings[name] = (time.perf_counter() - start) / len(texts) * 1000
     full_ms, light_ms = timings.values()
-    return (f"spaCy per message: full pipeline {full_ms:.2f} ms, tokenizer+vectors {light_ms:.2f} ms "
-            f"(x{full_ms / light_ms:.1f} faster)")
+    return (
+        f"spaCy per message: full pipeline {full_ms:.2f} ms, tokenizer+vectors {light_ms:.2f} ms "
+        f"(x{full_ms / light_ms:.1f} faster)"
+    )
 
 
 def main() -> None:
@@ -102,12 +116,31 @@ def main() -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     actions = subprocess.Popen(
         [str(BIN / "rasa"), "run", "actions", "--port", str(action_port)],
-        cwd=ROOT, env=env, stdout=open(logs / "actions.log", "w"), stderr=subprocess.STDOUT)
+        cwd=ROOT,
+        env=env,
+        stdout=open(logs / "actions.log", "w"),
+        stderr=subprocess.STDOUT,
+    )
     started = time.monotonic()
     rasa = subprocess.Popen(
-        [str(BIN / "rasa"), "run", "--enable-api", "-m", MODEL, "--port", str(rasa_port),
-         "--endpoints", endpoints.name, "--credentials", str(ROOT / "credentials.yml")],
-        cwd=ROOT, env=env, stdout=open(logs / "rasa.log", "w"), stderr=subprocess.STDOUT)
+        [
+            str(BIN / "rasa"),
+            "run",
+            "--enable-api",
+            "-m",
+            MODEL,
+            "--port",
+            str(rasa_port),
+            "--endpoints",
+            endpoints.name,
+            "--credentials",
+            str(ROOT / "credentials.yml"),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=open(logs / "rasa.log", "w"),
+        stderr=subprocess.STDOUT,
+    )
     try:
         wait_for(f"http://127.0.0.1:{rasa_port}/status", rasa, timeout=180)
         startup = time.monotonic() - started
@@ -141,9 +174,11 @@ def main() -> None:
     print("== つながりナビ server benchmark (targets: p95 <= 100 ms, start-up <= 45 s, memory <= 1.5 GB)")
     print(f"start-up (launch to model loaded): {startup:.1f} s")
     print(f"resident memory: rasa server {rasa_rss:.0f} MB, action server {actions_rss:.0f} MB")
-    print(f"REST round trip over {len(latencies)} messages ({len(CONVERSATIONS)} scripted conversations, "
-          f"with action and directory calls): p50 {statistics.median(latencies):.1f} ms, "
-          f"p95 {percentile(latencies, 0.95):.1f} ms, max {max(latencies):.1f} ms")
+    print(
+        f"REST round trip over {len(latencies)} messages ({len(CONVERSATIONS)} scripted conversations, "
+        f"with action and directory calls): p50 {statistics.median(latencies):.1f} ms, "
+        f"p95 {percentile(latencies, 0.95):.1f} ms, max {max(latencies):.1f} ms"
+    )
     print(spacy_comparison(sent))
 
 

@@ -50,20 +50,20 @@ import hashlib
 import hmac
 import json
 import logging
-import os
 import time
 from collections import OrderedDict
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Set, Text
+from collections.abc import Awaitable, Callable
+from typing import Any
 
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
-
 from channels import line_messages as lm
 from channels.line_api import DEFAULT_API_BASE, LineApiClient
 from tsunagari import line_ids
+from tsunagari.config import settings
 
 logger = logging.getLogger(__name__)
 
@@ -72,7 +72,7 @@ CHANNEL_METADATA = {"channel": "line"}
 MAX_TEXT_IN = 2000  # longer user texts are cut before they reach Rasa
 
 
-def verify_signature(channel_secret: str, body: bytes, signature: Optional[str]) -> bool:
+def verify_signature(channel_secret: str, body: bytes, signature: str | None) -> bool:
     """Check ``X-Line-Signature``: base64(HMAC-SHA256(channel secret, raw body))."""
     if not signature:
         return False
@@ -87,7 +87,7 @@ class EventIdCache:
     def __init__(self, ttl_seconds: float = 24 * 3600, max_entries: int = 10000) -> None:
         self.ttl = ttl_seconds
         self.max_entries = max_entries
-        self._seen: "OrderedDict[str, float]" = OrderedDict()
+        self._seen: OrderedDict[str, float] = OrderedDict()
 
     def _purge(self, now: float) -> None:
         while self._seen:
@@ -114,31 +114,33 @@ class LineOutput(OutputChannel):
     """Collects the bot messages of one turn; ``flush`` sends them to LINE."""
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "line"
 
-    def __init__(self, client: LineApiClient, reply_token: Optional[str], line_user_id: str) -> None:
+    def __init__(self, client: LineApiClient, reply_token: str | None, line_user_id: str) -> None:
         self.client = client
         self.reply_token = reply_token
         self._to = line_user_id  # raw id: memory only, used as push target
-        self.messages: List[Dict[str, Any]] = []
+        self.messages: list[dict[str, Any]] = []
 
     def __repr__(self) -> str:
         return "LineOutput()"
 
-    async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
         self.messages.append(dict(message))
 
-    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         self.messages.append({"text": text})
 
-    async def send_text_with_buttons(self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]], **kwargs: Any) -> None:
+    async def send_text_with_buttons(
+        self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
+    ) -> None:
         self.messages.append({"text": text, "buttons": buttons})
 
-    async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any) -> None:
+    async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any) -> None:
         self.messages.append({"custom": json_message})
 
-    async def send_image_url(self, recipient_id: Text, image: Text, **kwargs: Any) -> None:
+    async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
         self.messages.append({"image": image})
 
     async def flush(self) -> None:
@@ -149,7 +151,7 @@ class LineOutput(OutputChannel):
 
 
 async def send_line_messages(
-    client: LineApiClient, reply_token: Optional[str], to: Optional[str], messages: List[Dict[str, Any]]
+    client: LineApiClient, reply_token: str | None, to: str | None, messages: list[dict[str, Any]]
 ) -> None:
     """Reply with the first five messages, push the rest; push all if the reply fails."""
     if not messages:
@@ -177,11 +179,11 @@ class LineInput(InputChannel):
     """Rasa input channel for the LINE Messaging API (webhook ``/webhooks/line/callback``)."""
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "line"
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "InputChannel":
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
         credentials = credentials or {}
         for key in ("channel_secret", "secret", "access_token", "channel_access_token"):
             if key in credentials:
@@ -189,20 +191,21 @@ class LineInput(InputChannel):
         return cls.from_env()
 
     @classmethod
-    def from_env(cls, environ: Optional[Dict[str, str]] = None) -> "LineInput":
-        env = os.environ if environ is None else environ
+    def from_env(cls, environ: dict[str, str] | None = None) -> LineInput:
+        """The channel configured from ``tsunagari.config.settings(environ)``."""
+        config = settings(environ)
         return cls(
-            channel_secret=env.get("LINE_CHANNEL_SECRET") or None,
-            access_token=env.get("LINE_CHANNEL_ACCESS_TOKEN") or None,
-            user_id_secret=env.get(line_ids.ENV_VAR) or None,
-            api_base=env.get("LINE_API_BASE") or DEFAULT_API_BASE,
+            channel_secret=config.line_channel_secret or None,
+            access_token=config.line_channel_access_token or None,
+            user_id_secret=config.line_user_id_secret or None,
+            api_base=config.line_api_base,
         )
 
     def __init__(
         self,
-        channel_secret: Optional[str] = None,
-        access_token: Optional[str] = None,
-        user_id_secret: Optional[str] = None,
+        channel_secret: str | None = None,
+        access_token: str | None = None,
+        user_id_secret: str | None = None,
         api_base: str = DEFAULT_API_BASE,
         dedup_ttl_seconds: float = 24 * 3600,
         dedup_max_entries: int = 10000,
@@ -217,7 +220,7 @@ class LineInput(InputChannel):
             )
         self.client = LineApiClient(access_token or "", api_base) if self.enabled else None
         self.seen_events = EventIdCache(dedup_ttl_seconds, dedup_max_entries)
-        self._tasks: Set[asyncio.Task] = set()
+        self._tasks: set[asyncio.Task] = set()
 
     def __repr__(self) -> str:
         return f"LineInput(enabled={self.enabled})"
@@ -239,7 +242,9 @@ class LineInput(InputChannel):
 
     # -- event handling ----------------------------------------------------------
 
-    async def handle_event(self, event: Dict[str, Any], on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
+    async def handle_event(
+        self, event: dict[str, Any], on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> None:
         event_type = event.get("type")
         source = event.get("source") or {}
         line_user_id = source.get("userId")
@@ -251,13 +256,15 @@ class LineInput(InputChannel):
             return
 
         reply_token = event.get("replyToken")
-        text: Optional[str] = None
+        text: str | None = None
         if event_type == "message":
             message = event.get("message") or {}
             if message.get("type") == "text":
                 text = str(message.get("text") or "")[:MAX_TEXT_IN]
             else:
-                await send_line_messages(self.client, reply_token, line_user_id, [lm.text_message(lm.UNSUPPORTED_MESSAGE_TEXT)])
+                await send_line_messages(
+                    self.client, reply_token, line_user_id, [lm.text_message(lm.UNSUPPORTED_MESSAGE_TEXT)]
+                )
                 return
         elif event_type == "postback":
             text = str((event.get("postback") or {}).get("data") or "")[:MAX_TEXT_IN]
@@ -286,7 +293,9 @@ class LineInput(InputChannel):
             logger.error("LINE: message handling failed (%s)", type(exc).__name__)
         await output.flush()
 
-    async def process_events(self, events: List[Dict[str, Any]], on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
+    async def process_events(
+        self, events: list[dict[str, Any]], on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> None:
         for event in events:
             if not isinstance(event, dict):
                 continue

@@ -20,13 +20,15 @@ import json
 import logging
 import uuid
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional
+from typing import Any
 
 import aiohttp
 
+from tsunagari.config import DEFAULT_LINE_API_BASE
+
 logger = logging.getLogger(__name__)
 
-DEFAULT_API_BASE = "https://api.line.me"
+DEFAULT_API_BASE = DEFAULT_LINE_API_BASE
 REPLY_PATH = "/v2/bot/message/reply"
 PUSH_PATH = "/v2/bot/message/push"
 
@@ -64,7 +66,7 @@ class LineApiClient:
         self._timeout = aiohttp.ClientTimeout(total=timeout)
         self._push_attempts = max(1, push_attempts)
         self._retry_delay = retry_delay
-        self._session: Optional[aiohttp.ClientSession] = None
+        self._session: aiohttp.ClientSession | None = None
 
     def __repr__(self) -> str:  # never show the token
         return f"LineApiClient(api_base={self.api_base!r})"
@@ -79,7 +81,7 @@ class LineApiClient:
             await self._session.close()
         self._session = None
 
-    async def _post(self, path: str, body: Dict[str, Any], extra_headers: Optional[Dict[str, str]] = None) -> ApiResult:
+    async def _post(self, path: str, body: dict[str, Any], extra_headers: dict[str, str] | None = None) -> ApiResult:
         headers = {
             "Authorization": f"Bearer {self._token}",
             "Content-Type": "application/json",
@@ -105,7 +107,7 @@ class LineApiClient:
             logger.warning("LINE API %s: no answer (%s)", path, type(exc).__name__)
             return ApiResult(0, type(exc).__name__)
 
-    async def reply(self, reply_token: str, messages: List[Dict[str, Any]]) -> ApiResult:
+    async def reply(self, reply_token: str, messages: list[dict[str, Any]]) -> ApiResult:
         """Send up to five messages with a reply token (never retried)."""
         if not 1 <= len(messages) <= 5:
             raise ValueError("a reply carries 1 to 5 messages")
@@ -114,7 +116,7 @@ class LineApiClient:
             logger.info("LINE reply answered %s (%s)", result.status, result.message)
         return result
 
-    async def push(self, to: str, messages: List[Dict[str, Any]]) -> ApiResult:
+    async def push(self, to: str, messages: list[dict[str, Any]]) -> ApiResult:
         """Push up to five messages; retries keep the same ``X-Line-Retry-Key``."""
         if not 1 <= len(messages) <= 5:
             raise ValueError("a push carries 1 to 5 messages")

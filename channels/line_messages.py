@@ -18,8 +18,11 @@ from __future__ import annotations
 import json
 import logging
 import re
-from typing import Any, Dict, Iterable, List, Optional
+from collections.abc import Iterable
+from typing import Any
 from urllib.parse import quote, urlsplit
+
+from channels import contract
 
 logger = logging.getLogger(__name__)
 
@@ -34,12 +37,8 @@ MAX_BUBBLES = 12
 MAX_CARD_BUTTONS = 4
 MAX_CAROUSEL_BYTES = 45_000
 
-DIRECTORY_CARDS = "directory_cards"
-CRISIS_CONTACTS = "crisis_contacts"
-
 UNSUPPORTED_MESSAGE_TEXT = (
-    "ありがとうございます。すみません、スタンプや画像はまだ読めないので、"
-    "文字で送っていただけますか。"
+    "ありがとうございます。すみません、スタンプや画像はまだ読めないので、文字で送っていただけますか。"
 )
 
 # Colours: muted, readable on white.
@@ -55,14 +54,14 @@ def truncate(text: str, limit: int) -> str:
     return text[: max(limit - 1, 0)] + "…"
 
 
-def text_message(text: str) -> Dict[str, Any]:
+def text_message(text: str) -> dict[str, Any]:
     return {"type": "text", "text": truncate(text, MAX_TEXT)}
 
 
 # --- actions ---------------------------------------------------------------
 
 
-def _safe_uri(uri: str) -> Optional[str]:
+def _safe_uri(uri: str) -> str | None:
     """Return ``uri`` if LINE accepts it in a URI action, else None."""
     uri = (uri or "").strip()
     if not uri or len(uri) > MAX_URI:
@@ -75,7 +74,7 @@ def _safe_uri(uri: str) -> Optional[str]:
     return None
 
 
-def tel_uri(number: str) -> Optional[str]:
+def tel_uri(number: str) -> str | None:
     """``03-3264-4343`` → ``tel:0332644343``; ``#7119`` → ``tel:%237119``."""
     raw = (number or "").strip()
     if raw.lower().startswith("tel:"):
@@ -86,7 +85,7 @@ def tel_uri(number: str) -> Optional[str]:
     return "tel:" + quote(digits, safe="+")
 
 
-def line_account_uri(value: str) -> Optional[str]:
+def line_account_uri(value: str) -> str | None:
     """URL that opens a LINE account: an https URL as is, or ``@id`` → add-friend URL."""
     value = (value or "").strip()
     if value.startswith(("http://", "https://", "line://")):
@@ -96,14 +95,14 @@ def line_account_uri(value: str) -> Optional[str]:
     return None
 
 
-def uri_action(label: str, uri: str) -> Optional[Dict[str, Any]]:
+def uri_action(label: str, uri: str) -> dict[str, Any] | None:
     safe = _safe_uri(uri)
     if not safe:
         return None
     return {"type": "uri", "label": truncate(label, MAX_LABEL), "uri": safe}
 
 
-def button_action(button: Dict[str, Any]) -> Optional[Dict[str, Any]]:
+def button_action(button: dict[str, Any]) -> dict[str, Any] | None:
     """Rasa button → LINE action (postback, or URI for ``url`` buttons)."""
     title = str(button.get("title") or "").strip()
     if not title:
@@ -124,7 +123,7 @@ def button_action(button: Dict[str, Any]) -> Optional[Dict[str, Any]]:
     }
 
 
-def quick_reply(buttons: Iterable[Dict[str, Any]]) -> Optional[Dict[str, Any]]:
+def quick_reply(buttons: Iterable[dict[str, Any]]) -> dict[str, Any] | None:
     items = []
     for button in buttons or []:
         action = button_action(button)
@@ -135,32 +134,33 @@ def quick_reply(buttons: Iterable[Dict[str, Any]]) -> Optional[Dict[str, Any]]:
     return {"items": items} if items else None
 
 
-def contact_action(contact: Dict[str, Any]) -> Optional[Dict[str, Any]]:
+def contact_action(contact: dict[str, Any]) -> dict[str, Any] | None:
     """Card contact → tappable URI action (``tel:`` for phones); None for addresses."""
     kind = contact.get("kind")
     value = str(contact.get("value") or "")
     label = str(contact.get("label") or "").strip()
+    label = label or value
     if kind == "phone":
         uri = tel_uri(value)
-        return uri_action(label or f"電話 {value}", uri) if uri else None
+        return uri_action(label, uri) if uri else None
     if kind == "url":
-        return uri_action(label or "ウェブサイト", value)
+        return uri_action(label, value)
     if kind == "line":
         uri = line_account_uri(value)
-        return uri_action(label or "LINEで相談", uri) if uri else None
+        return uri_action(label, uri) if uri else None
     return None
 
 
 # --- Flex builders -----------------------------------------------------------
 
 
-def _text(text: str, **kwargs: Any) -> Dict[str, Any]:
+def _text(text: str, **kwargs: Any) -> dict[str, Any]:
     component = {"type": "text", "text": truncate(text, 2000), "wrap": True}
     component.update(kwargs)
     return component
 
 
-def _button(action: Dict[str, Any], primary: bool) -> Dict[str, Any]:
+def _button(action: dict[str, Any], primary: bool) -> dict[str, Any]:
     return {
         "type": "button",
         "action": action,
@@ -170,33 +170,31 @@ def _button(action: Dict[str, Any], primary: bool) -> Dict[str, Any]:
     }
 
 
-def card_bubble(card: Dict[str, Any]) -> Dict[str, Any]:
-    """One directory card → one Flex bubble."""
-    body: List[Dict[str, Any]] = [_text(str(card.get("name") or "（名称未設定）"), weight="bold", size="lg")]
+def card_bubble(card: contract.CardPayload) -> dict[str, Any]:
+    """One directory card → one Flex bubble (every string comes from the card)."""
+    body: list[dict[str, Any]] = [_text(str(card.get("name") or ""), weight="bold", size="lg")]
     if card.get("organisation"):
         body.append(_text(str(card["organisation"]), size="xs", color=_GRAY))
-    if card.get("open_now") is True:
-        body.append(_text("いま受付中です", size="sm", color=_ACCENT, weight="bold", margin="sm"))
+    if card.get("open_now_text"):
+        body.append(_text(str(card["open_now_text"]), size="sm", color=_ACCENT, weight="bold", margin="sm"))
     if card.get("description"):
         body.append(_text(str(card["description"]), size="sm", margin="md"))
-    if card.get("today_hours"):
-        body.append(_text(f"今日: {card['today_hours']}", size="sm", margin="md"))
+    if card.get("hours_text"):
+        body.append(_text(str(card["hours_text"]), size="sm", margin="md"))
     reasons = [str(r) for r in (card.get("reasons") or []) if r]
     if reasons:
-        body.append(_text("おすすめの理由", size="xs", color=_GRAY, margin="md"))
-        for reason in reasons[:4]:
+        body.append(_text(str(card.get("reasons_title") or ""), size="xs", color=_GRAY, margin="md"))
+        for reason in reasons:
             body.append(_text(f"・{reason}", size="sm"))
-    for contact in card.get("contacts") or []:
-        if contact.get("kind") == "address" and contact.get("value"):
-            body.append(_text(f"場所: {contact['value']}", size="xs", color=_GRAY, margin="md"))
-    note = card.get("verified_note")
-    if not note and card.get("last_verified"):
-        note = f"{card['last_verified']} に確認した情報です"
-    if note:
-        body.append(_text(str(note), size="xxs", color=_GRAY, margin="md"))
+    lines = [str(c.get("text") or "") for c in card.get("contacts") or [] if isinstance(c, dict)]
+    lines += [str(n) for n in card.get("notes") or [] if n]
+    for index, line in enumerate(x for x in lines if x):
+        body.append(_text(line, size="xs", color=_GRAY, **({"margin": "md"} if index == 0 else {})))
+    if card.get("verified_text"):
+        body.append(_text(str(card["verified_text"]), size="xxs", color=_GRAY, margin="md"))
 
     actions = [a for a in (contact_action(c) for c in card.get("contacts") or []) if a]
-    bubble: Dict[str, Any] = {
+    bubble: dict[str, Any] = {
         "type": "bubble",
         "body": {"type": "box", "layout": "vertical", "spacing": "xs", "contents": body},
     }
@@ -210,7 +208,7 @@ def card_bubble(card: Dict[str, Any]) -> Dict[str, Any]:
     return bubble
 
 
-def _alt_text(lead: str, names: List[str]) -> str:
+def _alt_text(lead: str, names: list[str]) -> str:
     parts = [lead.strip()] if lead and lead.strip() else []
     if names:
         parts.append("、".join(names))
@@ -221,11 +219,11 @@ def _json_size(obj: Any) -> int:
     return len(json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
 
 
-def directory_cards_messages(cards: List[Dict[str, Any]], text: Optional[str]) -> List[Dict[str, Any]]:
+def directory_cards_messages(cards: list[contract.CardPayload], text: str | None) -> list[dict[str, Any]]:
     """Cards → Flex carousel message(s), at most 12 bubbles and about 45 KB of
     JSON each (LINE caps a carousel's JSON size), always with altText."""
     cards = [c for c in cards or [] if isinstance(c, dict)]
-    groups: List[List[Dict[str, Any]]] = []
+    groups: list[list[dict[str, Any]]] = []
     size = 0
     for card in cards:
         bubble_size = _json_size(card_bubble(card))
@@ -250,7 +248,7 @@ def directory_cards_messages(cards: List[Dict[str, Any]], text: Optional[str]) -
     return messages
 
 
-def crisis_contacts_message(contacts: List[Dict[str, Any]]) -> Optional[Dict[str, Any]]:
+def crisis_contacts_message(contacts: list[dict[str, Any]]) -> dict[str, Any] | None:
     """Crisis contacts → one Flex bubble with tappable call / link buttons."""
     contacts = [c for c in contacts or [] if isinstance(c, dict)]
     actions = [a for a in (contact_action(c) for c in contacts) if a]
@@ -281,7 +279,7 @@ def crisis_contacts_message(contacts: List[Dict[str, Any]]) -> Optional[Dict[str
     }
 
 
-def image_message(url: str) -> Optional[Dict[str, Any]]:
+def image_message(url: str) -> dict[str, Any] | None:
     if not url or not url.startswith("https://") or len(url) > 2000:
         return None
     return {"type": "image", "originalContentUrl": url, "previewImageUrl": url}
@@ -290,7 +288,7 @@ def image_message(url: str) -> Optional[Dict[str, Any]]:
 # --- Rasa bot message → LINE messages ----------------------------------------
 
 
-def bot_message_to_line(message: Dict[str, Any]) -> List[Dict[str, Any]]:
+def bot_message_to_line(message: dict[str, Any]) -> list[dict[str, Any]]:
     """Convert one Rasa bot message dict (text / buttons / custom / image).
 
     - ``buttons`` (or ``quick_replies``) → quick reply on the last LINE message;
@@ -302,20 +300,22 @@ def bot_message_to_line(message: Dict[str, Any]) -> List[Dict[str, Any]]:
     text = message.get("text") or ""
     buttons = message.get("buttons") or message.get("quick_replies") or []
     custom = message.get("custom")
-    out: List[Dict[str, Any]] = []
+    out: list[dict[str, Any]] = []
 
-    custom_type = custom.get("type") if isinstance(custom, dict) else None
-    if custom_type == DIRECTORY_CARDS:
+    custom_type = contract.custom_type(custom)
+    if custom_type == contract.DIRECTORY_CARDS:
         out.extend(directory_cards_messages(custom.get("cards") or [], text))
     else:
         if text:
             out.append(text_message(text))
-        if custom_type == CRISIS_CONTACTS:
+        if custom_type == contract.CRISIS_CONTACTS:
             crisis = crisis_contacts_message(custom.get("contacts") or [])
             if crisis:
                 out.append(crisis)
         elif custom is not None:
-            logger.info("LINE: ignored a custom message of type %r", custom_type)
+            logger.info(
+                "LINE: ignored a custom message of type %r", custom.get("type") if isinstance(custom, dict) else None
+            )
 
     image = image_message(message.get("image") or "")
     if image:
@@ -329,13 +329,13 @@ def bot_message_to_line(message: Dict[str, Any]) -> List[Dict[str, Any]]:
     return out
 
 
-def bot_messages_to_line(messages: Iterable[Dict[str, Any]]) -> List[Dict[str, Any]]:
+def bot_messages_to_line(messages: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     """Convert all bot messages of one turn.
 
     LINE shows quick reply buttons only when they sit on the last message of a
     batch, so the last quick reply of the turn is moved to the final message.
     """
-    result: List[Dict[str, Any]] = []
+    result: list[dict[str, Any]] = []
     for message in messages:
         result.extend(bot_message_to_line(message))
     last_qr = None
@@ -349,5 +349,5 @@ def bot_messages_to_line(messages: Iterable[Dict[str, Any]]) -> List[Dict[str, A
     return result
 
 
-def chunks(items: List[Any], size: int = 5) -> List[List[Any]]:
+def chunks(items: list[Any], size: int = 5) -> list[list[Any]]:
     return [items[i : i + size] for i in range(0, len(items), size)]

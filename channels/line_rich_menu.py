@@ -34,14 +34,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import sys
 from pathlib import Path
-from typing import Any, Dict, Optional
+from typing import Any
 
 import aiohttp
 
-DEFAULT_API_BASE = "https://api.line.me"
+from tsunagari.config import DEFAULT_LINE_API_BASE, settings
+
+DEFAULT_API_BASE = DEFAULT_LINE_API_BASE
 DEFAULT_DATA_API_BASE = "https://api-data.line.me"
 DEFAULT_MENU_PATH = Path(__file__).with_name("line_rich_menu.json")
 MAX_IMAGE_BYTES = 1024 * 1024
@@ -51,7 +52,7 @@ class RichMenuError(RuntimeError):
     pass
 
 
-def load_menu(path: Path = DEFAULT_MENU_PATH) -> Dict[str, Any]:
+def load_menu(path: Path = DEFAULT_MENU_PATH) -> dict[str, Any]:
     menu = json.loads(Path(path).read_text(encoding="utf-8"))
     if len(menu.get("chatBarText", "")) > 14:
         raise RichMenuError("chatBarText must be at most 14 characters")
@@ -68,7 +69,7 @@ def _image_type(image: bytes) -> str:
     raise RichMenuError("the rich menu image must be a PNG or JPEG file")
 
 
-async def _check(resp: aiohttp.ClientResponse, step: str) -> Dict[str, Any]:
+async def _check(resp: aiohttp.ClientResponse, step: str) -> dict[str, Any]:
     if resp.status != 200:
         detail = (await resp.text())[:300]
         raise RichMenuError(f"{step} failed with HTTP {resp.status}: {detail}")
@@ -82,8 +83,8 @@ async def register_rich_menu(
     api_base: str,
     token: str,
     path: Path = DEFAULT_MENU_PATH,
-    image_path: Optional[Path] = None,
-    data_api_base: Optional[str] = None,
+    image_path: Path | None = None,
+    data_api_base: str | None = None,
     set_default: bool = True,
 ) -> str:
     """Create the rich menu from ``path``, upload ``image_path``, make it the default.
@@ -126,16 +127,19 @@ async def register_rich_menu(
     return rich_menu_id
 
 
-def main(argv: Optional[list] = None) -> int:
+def main(argv: list | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m channels.line_rich_menu",
         description="Register the つながりナビ LINE rich menu (token from LINE_CHANNEL_ACCESS_TOKEN).",
     )
     parser.add_argument("--image", type=Path, help="PNG/JPEG, 2500x1686 px, at most 1 MB (supplied by staff)")
     parser.add_argument("--menu", type=Path, default=DEFAULT_MENU_PATH, help="rich menu JSON (default: %(default)s)")
-    parser.add_argument("--api-base", default=os.environ.get("LINE_API_BASE", DEFAULT_API_BASE))
+    config = settings()
+    parser.add_argument("--api-base", default=config.line_api_base)
     parser.add_argument("--data-api-base", default=None)
-    parser.add_argument("--no-default", action="store_true", help="create (and upload) only; do not make it the default")
+    parser.add_argument(
+        "--no-default", action="store_true", help="create (and upload) only; do not make it the default"
+    )
     args = parser.parse_args(argv)
     if args.image is None and not args.no_default:
         parser.error("--image is required unless --no-default is given")
@@ -143,7 +147,7 @@ def main(argv: Optional[list] = None) -> int:
         rich_menu_id = asyncio.run(
             register_rich_menu(
                 args.api_base,
-                os.environ.get("LINE_CHANNEL_ACCESS_TOKEN", ""),
+                config.line_channel_access_token,
                 args.menu,
                 args.image,
                 args.data_api_base,

@@ -39,16 +39,18 @@ from __future__ import annotations
 import logging
 import re
 import uuid
+from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Dict, Iterable, List, Optional, Text
+from typing import Any
 
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
-from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
-from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput
+from channels import contract
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +59,6 @@ WEBCHAT_URL = "/webchat"
 MAX_TEXT_IN = 1000
 CHANNEL_METADATA = {"channel": "webchat"}
 _SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
-_CUSTOM_TYPES = {"directory_cards", "crisis_contacts"}
 
 # The page loads only its own files; socket.io may use ws(s) to this host.
 CONTENT_SECURITY_POLICY = (
@@ -66,25 +67,25 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
-def valid_session_id(value: Any) -> Optional[str]:
+def valid_session_id(value: Any) -> str | None:
     if isinstance(value, str) and _SESSION_ID.match(value):
         return value
     return None
 
 
-def to_widget_message(message: Dict[Text, Any]) -> Optional[Dict[Text, Any]]:
+def to_widget_message(message: dict[str, Any]) -> dict[str, Any] | None:
     """Rasa bot message dict → the single event payload the widget renders."""
-    out: Dict[Text, Any] = {}
+    out: dict[str, Any] = {}
     text = message.get("text")
     if text:
         out["text"] = str(text)
     buttons = message.get("buttons") or message.get("quick_replies") or []
-    clean: List[Dict[Text, Any]] = []
+    clean: list[dict[str, Any]] = []
     for button in buttons:
         title = str(button.get("title") or "").strip()
         if not title:
             continue
-        entry: Dict[Text, Any] = {"title": title, "payload": str(button.get("payload") or title)}
+        entry: dict[str, Any] = {"title": title, "payload": str(button.get("payload") or title)}
         if button.get("url"):
             entry["url"] = str(button["url"])
         clean.append(entry)
@@ -92,7 +93,7 @@ def to_widget_message(message: Dict[Text, Any]) -> Optional[Dict[Text, Any]]:
         out["buttons"] = clean
     custom = message.get("custom")
     if isinstance(custom, dict):
-        if custom.get("type") in _CUSTOM_TYPES:
+        if contract.custom_type(custom):
             out["custom"] = custom
         else:
             logger.info("webchat: ignored a custom message of type %r", custom.get("type"))
@@ -106,38 +107,42 @@ class WebChatOutput(OutputChannel):
     """Emits one ``bot_message_evt`` per Rasa bot message to one socket."""
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "webchat"
 
-    def __init__(self, sio: AsyncServer, sid: Text, bot_message_evt: Text, namespace: Optional[Text] = None) -> None:
+    def __init__(self, sio: AsyncServer, sid: str, bot_message_evt: str, namespace: str | None = None) -> None:
         self.sio = sio
         self.sid = sid
         self.bot_message_evt = bot_message_evt
         self.namespace = namespace
 
-    async def _emit(self, payload: Dict[Text, Any]) -> None:
+    async def _emit(self, payload: dict[str, Any]) -> None:
         await self.sio.emit(self.bot_message_evt, payload, room=self.sid, namespace=self.namespace)
 
-    async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
         payload = to_widget_message(message)
         if payload:
             await self._emit(payload)
 
-    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         await self._emit({"text": text})
 
-    async def send_text_with_buttons(self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]], **kwargs: Any) -> None:
+    async def send_text_with_buttons(
+        self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
+    ) -> None:
         await self.send_response(recipient_id, {"text": text, "buttons": buttons})
 
-    async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any) -> None:
+    async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any) -> None:
         await self.send_response(recipient_id, {"custom": json_message})
 
-    async def send_image_url(self, recipient_id: Text, image: Text, **kwargs: Any) -> None:
+    async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
         await self.send_response(recipient_id, {"image": image})
 
-    async def send_elements(self, recipient_id: Text, elements: Iterable[Dict[Text, Any]], **kwargs: Any) -> None:
+    async def send_elements(self, recipient_id: str, elements: Iterable[dict[str, Any]], **kwargs: Any) -> None:
         for element in elements:
-            await self.send_response(recipient_id, {"text": element.get("title", ""), "buttons": element.get("buttons", [])})
+            await self.send_response(
+                recipient_id, {"text": element.get("title", ""), "buttons": element.get("buttons", [])}
+            )
 
 
 class WebChatBlueprint(SocketBlueprint):
@@ -169,7 +174,7 @@ class WebChatInput(SocketIOInput):
     """socket.io input channel for the つながりナビ web widget."""
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "webchat"
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
@@ -184,22 +189,22 @@ class WebChatInput(SocketIOInput):
             return response.json({"status": "ok"})
 
         @sio.on("connect", namespace=namespace)
-        async def connect(sid: Text, _: Any, auth: Any = None) -> None:
+        async def connect(sid: str, _: Any, auth: Any = None) -> None:
             logger.debug("webchat: socket connected")
 
         @sio.on("disconnect", namespace=namespace)
-        async def disconnect(sid: Text, *args: Any) -> None:
+        async def disconnect(sid: str, *args: Any) -> None:
             logger.debug("webchat: socket disconnected")
 
         @sio.on("session_request", namespace=namespace)
-        async def session_request(sid: Text, data: Optional[Dict] = None) -> None:
+        async def session_request(sid: str, data: dict | None = None) -> None:
             session_id = valid_session_id((data or {}).get("session_id")) if isinstance(data, dict) else None
             session_id = session_id or uuid.uuid4().hex
             await sio.save_session(sid, {"session_id": session_id}, namespace=namespace)
             await sio.emit("session_confirm", session_id, room=sid, namespace=namespace)
 
         @sio.on(self.user_message_evt, namespace=namespace)
-        async def handle_message(sid: Text, data: Any) -> None:
+        async def handle_message(sid: str, data: Any) -> None:
             if not isinstance(data, dict) or not isinstance(data.get("message"), str):
                 return
             text = data["message"].strip()[:MAX_TEXT_IN]
@@ -214,9 +219,7 @@ class WebChatInput(SocketIOInput):
             else:
                 sender_id = sid
             output = WebChatOutput(sio, sid, self.bot_message_evt, namespace)
-            message = UserMessage(
-                text, output, sender_id, input_channel=self.name(), metadata=dict(CHANNEL_METADATA)
-            )
+            message = UserMessage(text, output, sender_id, input_channel=self.name(), metadata=dict(CHANNEL_METADATA))
             try:
                 await on_new_message(message)
             except Exception as exc:  # no message text in logs

@@ -18,23 +18,23 @@ Nothing here logs message text: only the decision and its reason.
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Text, Type
+from typing import Any
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
-from rasa.nlu.classifiers.classifier import IntentClassifier
-from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, TEXT
+from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from components.intent_override import demote_intent, override_intent
+from components.intent_override import IntentOverrideComponent, demote_intent, intent_name, override_intent
 from components.risk_scorer import RISK_KEY
 from tsunagari.safety import assess, load_lexicon
 from tsunagari.safety.decision import RiskScores, decide
 from tsunagari.safety.risk_model import Thresholds
 
 logger = logging.getLogger(__name__)
+
+CRISIS_INTENT_KEY = "crisis_intent"
+HYPERBOLE_INTENT_KEY = "hyperbole_intent"
+CHECK_INTENT_KEY = "check_intent"
 
 # Used only when a model has no risk scorer (trained before it existed): the
 # decision then falls back to the lexicon and the classifier.
@@ -48,24 +48,13 @@ def _risk_inputs(message: Message):
     scores = RiskScores(message=float(risk["message"]), context=risk.get("context"))
     return scores, Thresholds(alarm=float(risk["alarm"]), check=float(risk["check"]))
 
-CRISIS_INTENT_KEY = "crisis_intent"
-HYPERBOLE_INTENT_KEY = "hyperbole_intent"
-CHECK_INTENT_KEY = "check_intent"
 
-
-@DefaultV1Recipe.register(
-    [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False
-)
-class CrisisMatcher(GraphComponent, IntentClassifier):
-    """Overrides the predicted intent when the crisis lexicon matches."""
-
-    @classmethod
-    def required_components(cls) -> List[Type]:
-        """Components that should be included in the pipeline before this one."""
-        return [IntentClassifier]
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+class CrisisMatcher(IntentOverrideComponent):
+    """Sets the safety intent chosen by tsunagari.safety.decide."""
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
         """The component's default config."""
         return {
             CRISIS_INTENT_KEY: "crisis",
@@ -73,33 +62,26 @@ class CrisisMatcher(GraphComponent, IntentClassifier):
             CHECK_INTENT_KEY: "crisis_check",
         }
 
-    def __init__(self, config: Dict[Text, Any]) -> None:
-        """Constructs the component."""
-        self.component_config = {**self.get_default_config(), **(config or {})}
-
     @classmethod
-    def create(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> CrisisMatcher:
-        """Creates a new component (see parent class for full docstring).
-
-        The lexicon is compiled here (once per process, cached) so that the
-        first user message does not pay for it.
-        """
+    def warm_up(cls) -> None:
+        """Compile the lexicon (once per process, cached) before the first message."""
         load_lexicon()
-        return cls(config)
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    @property
+    def _crisis(self) -> str:
+        return self.component_config[CRISIS_INTENT_KEY]
+
+    @property
+    def _hyperbole(self) -> str:
+        return self.component_config[HYPERBOLE_INTENT_KEY]
+
+    def process(self, messages: list[Message]) -> list[Message]:
         """Set the safety intent that tsunagari.safety.decide chooses for each message."""
         for message in messages:
             try:
                 lexicon = assess(message.get(TEXT))
                 scores, thresholds = _risk_inputs(message)
-                decision = decide(lexicon, scores, thresholds, self._intent_name(message) == self._crisis)
+                decision = decide(lexicon, scores, thresholds, intent_name(message) == self._crisis)
             except Exception:  # pragma: no cover - defensive, never seen
                 # Keep the classifier's decision rather than failing the
                 # whole parse; the message text is deliberately not logged.
@@ -111,25 +93,12 @@ class CrisisMatcher(GraphComponent, IntentClassifier):
                 override_intent(message, self._hyperbole)
             elif decision.level == "check":
                 override_intent(message, self.component_config[CHECK_INTENT_KEY])
-            elif self._intent_name(message) in (self._crisis, self._hyperbole):
+            elif intent_name(message) in (self._crisis, self._hyperbole):
                 # The classifier alone said crisis (or hyperbole) and neither
                 # the lexicon nor the risk model agrees: take its next guess.
                 # (DIET's own hyperbole guess gave a suicide question to 6 %
                 # of everyday messages: 死ぬ気で勉強する, 推し尊すぎてしんどみ.)
-                demote_intent(message, self._intent_name(message))
+                demote_intent(message, intent_name(message))
             if decision.level != "none":
                 logger.debug("Safety decision %s (%s).", decision.level, decision.reason)
         return messages
-
-    @property
-    def _crisis(self) -> Text:
-        return self.component_config[CRISIS_INTENT_KEY]
-
-    @property
-    def _hyperbole(self) -> Text:
-        return self.component_config[HYPERBOLE_INTENT_KEY]
-
-    @staticmethod
-    def _intent_name(message: Message) -> Text:
-        return (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
-

@@ -6,9 +6,8 @@ morphologizer, bunsetu recognizer) on every message, about 14 ms each on a
 tokenizer and the static vectors, so the other pipes are excluded at load
 time (about 0.4 ms a message).
 """
-from __future__ import annotations
 
-from typing import Any, Dict, Optional, Text
+from __future__ import annotations
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.utils.spacy_utils import SpacyModel, SpacyNLP
@@ -31,22 +30,15 @@ class LightSpacyNLP(SpacyNLP):
     """SpacyNLP variant that keeps only the tokenizer and vectors."""
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
-        """Default config: the usual SpacyNLP options plus pipes to keep."""
-        return {**SpacyNLP.get_default_config(), "keep_pipes": []}
-
-    @staticmethod
-    def load_model(spacy_model_name: Text) -> SpacyModel:
+    def load_model(spacy_model_name: str) -> SpacyModel:
         """Load the model with every pipeline component excluded."""
         import spacy
 
         if not spacy_model_name:
             return SpacyNLP.load_model(spacy_model_name)  # raises the usual error
-        pipe_names = spacy.util.get_model_meta(
-            spacy.util.get_package_path(spacy_model_name)
-        ).get("pipeline", [])
+        pipe_names = spacy.util.get_model_meta(spacy.util.get_package_path(spacy_model_name)).get("pipeline", [])
         language = spacy.load(spacy_model_name, exclude=list(pipe_names))
         return SpacyModel(model=language, model_name=spacy_model_name)
 
-    def _preprocess_text(self, text: Optional[Text]) -> Text:
+    def _preprocess_text(self, text: str | None) -> str:
         return super()._preprocess_text(text)[:MAX_CHARS_FOR_SPACY]

@@ -7,57 +7,45 @@ be or work support, the intent becomes the matching seek_* intent (which
 sets `support_category`). Routes the classifier already chose, FAQ and
 safety intents are never changed here.
 """
+
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text, Type
+from typing import Any
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
-from rasa.nlu.classifiers.classifier import IntentClassifier
-from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, TEXT
+from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from components.intent_override import override_intent
+from components.intent_override import IntentOverrideComponent, intent_name, override_intent
 from tsunagari.needs import detect_need
 
 ROUTABLE_INTENTS_KEY = "routable_intents"
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
-class NeedRouter(GraphComponent, IntentClassifier):
+class NeedRouter(IntentOverrideComponent):
     """Overrides a non-route intent with seek_<category> on a clear need."""
 
-    @classmethod
-    def required_components(cls) -> List[Type]:
-        return [IntentClassifier]
-
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
         return {
             ROUTABLE_INTENTS_KEY: [
-                "express_loneliness", "nlu_fallback", "inform", "affirm", "deny", "greet", "show_menu", "other", "chitchat",
+                "express_loneliness",
+                "nlu_fallback",
+                "inform",
+                "affirm",
+                "deny",
+                "greet",
+                "show_menu",
+                "other",
+                "chitchat",
             ],
         }
 
-    def __init__(self, config: Dict[Text, Any]) -> None:
-        self.component_config = {**self.get_default_config(), **(config or {})}
-
-    @classmethod
-    def create(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> "NeedRouter":
-        return cls(config)
-
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         routable = set(self.component_config[ROUTABLE_INTENTS_KEY])
         for message in messages:
-            current = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
+            current = intent_name(message)
             text = message.get(TEXT) or ""
             if current not in routable or text.startswith("/"):
                 continue

@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -27,8 +27,8 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.core.events import SessionStarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT, TEXT
-from rasa.shared.nlu.training_data.training_data import TrainingData
 from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from tsunagari.safety.corpus import training_texts
 from tsunagari.safety.risk_model import CONTEXT_TURNS, RiskModel
@@ -40,11 +40,11 @@ _MODEL_FILE = "risk_model.pkl"
 _ROOT = Path(__file__).resolve().parents[1]
 
 
-def earlier_user_texts(tracker: Optional[DialogueStateTracker], limit: int = CONTEXT_TURNS - 1) -> List[str]:
+def earlier_user_texts(tracker: DialogueStateTracker | None, limit: int = CONTEXT_TURNS - 1) -> list[str]:
     """The last ``limit`` typed user messages of the current session (button payloads skipped)."""
     if tracker is None:
         return []
-    texts: List[str] = []
+    texts: list[str] = []
     for event in reversed(tracker.events):
         if isinstance(event, SessionStarted):
             break
@@ -62,7 +62,7 @@ class RiskScorer(GraphComponent):
     """Scores suicide/self-harm risk of each message (and of the last few turns)."""
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
         return {
             "positive_intents": ["crisis"],
             # Answers to the safety question mean risk only in context.
@@ -73,7 +73,7 @@ class RiskScorer(GraphComponent):
         }
 
     @classmethod
-    def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
+    def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
         """Retrain when a labelled set changes (Rasa fingerprints only data/ by itself)."""
         digest = hashlib.sha256()
         import glob
@@ -89,10 +89,10 @@ class RiskScorer(GraphComponent):
 
     def __init__(
         self,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
-        model: Optional[RiskModel] = None,
+        model: RiskModel | None = None,
     ) -> None:
         self.component_config = {**self.get_default_config(), **(config or {})}
         self._model_storage = model_storage
@@ -102,18 +102,18 @@ class RiskScorer(GraphComponent):
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "RiskScorer":
+    ) -> RiskScorer:
         return cls(config, model_storage, resource)
 
     def train(self, training_data: TrainingData) -> Resource:
         positive = set(self.component_config["positive_intents"])
         ignored = set(self.component_config["ignored_intents"])
-        texts: List[str] = []
-        labels: List[int] = []
+        texts: list[str] = []
+        labels: list[int] = []
         for example in training_data.intent_examples:
             intent = example.get(INTENT)
             if intent in ignored or not example.get(TEXT):
@@ -143,12 +143,12 @@ class RiskScorer(GraphComponent):
     @classmethod
     def load(
         cls,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
         **kwargs: Any,
-    ) -> "RiskScorer":
+    ) -> RiskScorer:
         try:
             with model_storage.read_from(resource) as directory:
                 model = RiskModel.loads((directory / _MODEL_FILE).read_bytes())
@@ -160,7 +160,7 @@ class RiskScorer(GraphComponent):
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         return training_data
 
-    def process(self, messages: List[Message], tracker: Optional[DialogueStateTracker] = None) -> List[Message]:
+    def process(self, messages: list[Message], tracker: DialogueStateTracker | None = None) -> list[Message]:
         if self.model is None:
             return messages
         earlier = earlier_user_texts(tracker)

@@ -1,4 +1,5 @@
 """Alembic environment: uses a connection handed over by tsunagari.db, else the configured URL."""
+
 from __future__ import annotations
 
 from logging.config import fileConfig

@@ -11,6 +11,7 @@ Script format:
       - /seek_counseling
       - 電話で
 """
+
 from __future__ import annotations
 
 import argparse
@@ -52,7 +53,7 @@ def load_script(path: Path) -> list:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
-        raise SystemExit(f"スクリプトを読めませんでした: {exc}")
+        raise SystemExit(f"スクリプトを読めませんでした: {exc}") from None
     turns = (data or {}).get("conversation") if isinstance(data, dict) else None
     if not isinstance(turns, list) or not all(isinstance(t, str) for t in turns):
         raise SystemExit("スクリプトには conversation: の下に、発言の文字列のリストを書いてください。")
@@ -91,8 +92,13 @@ def main(argv=None) -> None:
     turns = load_script(args.script)
     port = _free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    actions = subprocess.Popen([str(BIN / "rasa"), "run", "actions", "--port", str(port)], cwd=ROOT, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    actions = subprocess.Popen(
+        [str(BIN / "rasa"), "run", "actions", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         _wait_for_port(port, actions)
         asyncio.run(replay(turns, args.model, f"http://127.0.0.1:{port}/webhook"))

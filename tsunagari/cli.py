@@ -3,14 +3,15 @@
 Output is Japanese and ends with a one-line summary. Exit codes: 0 fine,
 1 something needs staff attention (`directory check`), 2 bad input or file.
 """
+
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Callable, Sequence
 
 EXIT_OK, EXIT_ATTENTION, EXIT_ERROR = 0, 1, 2
 STALE_DAYS = 180
@@ -46,10 +47,11 @@ def _session(args: argparse.Namespace):
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    from .db import database_url, ensure_database
+    from .db import database_url
+    from .directory.bootstrap import ensure_directory
     from .directory.repository import list_services
 
-    seeded = ensure_database(_engine(args))
+    seeded = ensure_directory(_engine(args))
     with _session(args) as session:
         services = list_services(session)
         public = sum(1 for s in services if s.public)
@@ -120,10 +122,11 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from .db import ensure_database
-    from .directory.repository import list_services, service_hidden_reasons
+    from .directory.bootstrap import ensure_directory
+    from .directory.repository import list_services
+    from .directory.visibility import service_hidden_reasons
 
-    ensure_database(_engine(args))
+    ensure_directory(_engine(args))
     with _session(args) as session:
         services = list_services(session, include_hidden=not args.public)
         public = 0
@@ -141,17 +144,18 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_find(args: argparse.Namespace) -> int:
     from .clock import ClockError, now, parse_datetime
-    from .db import ensure_database
+    from .directory.bootstrap import ensure_directory
     from .directory.lookup import LookupRequest, find_services
 
     try:
         at = parse_datetime(args.at) if args.at else now()
-        request = LookupRequest(category=args.category, channel=args.channel, when=args.when, at=at,
-                                age=args.age, limit=args.limit)
+        request = LookupRequest(
+            category=args.category, channel=args.channel, when=args.when, at=at, age=args.age, limit=args.limit
+        )
     except (ClockError, ValueError) as exc:
         _err(f"条件が正しくありません: {exc}")
         return EXIT_ERROR
-    ensure_database(_engine(args))
+    ensure_directory(_engine(args))
     with _session(args) as session:
         result = find_services(session, request)
     if args.json:
@@ -176,18 +180,13 @@ def cmd_find(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from .clock import now
-    from .db import ensure_database
+    from .directory.bootstrap import ensure_directory
     from .directory.importer import validate_contact_value
     from .directory.lookup import format_date_ja
-    from .directory.repository import (
-        fact_showable,
-        list_organisations,
-        list_services,
-        organisation_hidden_reasons,
-        service_hidden_reasons,
-    )
+    from .directory.repository import list_organisations, list_services
+    from .directory.visibility import fact_showable, organisation_hidden_reasons, service_hidden_reasons
 
-    ensure_database(_engine(args))
+    ensure_directory(_engine(args))
     today = now().date()
     limit = today - timedelta(days=args.days)
     problems: list[str] = []
@@ -208,8 +207,11 @@ def cmd_check(args: argparse.Namespace) -> int:
             facts = [("窓口の情報", s.confidence, s.verified_on, s.verified_precision)]
             if s.hours_confidence != "unverified":
                 facts.append(("受付時間", s.hours_confidence, s.hours_verified_on, s.hours_precision))
-            facts += [(f"連絡先「{c.value}」", c.confidence, c.verified_on, c.verified_precision)
-                      for c in s.contacts if c.confidence != "unverified"]
+            facts += [
+                (f"連絡先「{c.value}」", c.confidence, c.verified_on, c.verified_precision)
+                for c in s.contacts
+                if c.confidence != "unverified"
+            ]
             for label, confidence, verified_on, precision in facts:
                 if confidence == "unverified":
                     continue
@@ -232,7 +234,9 @@ def cmd_check(args: argparse.Namespace) -> int:
                 continue
             reasons = organisation_hidden_reasons(org)
             if reasons:
-                problems.append(f"[要確認] 団体 {org.key} {org.name}: 住民には表示されていません（{'、'.join(reasons)}）")
+                problems.append(
+                    f"[要確認] 団体 {org.key} {org.name}: 住民には表示されていません（{'、'.join(reasons)}）"
+                )
     for line in problems:
         _out(line)
     if problems:
@@ -278,8 +282,11 @@ def build_parser() -> argparse.ArgumentParser:
     from .directory.models import CATEGORIES
 
     parser = argparse.ArgumentParser(prog="tsunagari", description="つながりナビ 管理用コマンド")
-    parser.add_argument("--database-url", default=None,
-                        help="データベースURL（省略時は TSUNAGARI_DATABASE_URL、なければ var/directory.sqlite3）")
+    parser.add_argument(
+        "--database-url",
+        default=None,
+        help="データベースURL（省略時は TSUNAGARI_DATABASE_URL、なければ var/directory.sqlite3）",
+    )
     top = parser.add_subparsers(dest="group", required=True)
 
     directory = top.add_parser("directory", help="窓口ディレクトリの管理")
@@ -330,7 +337,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exc.code or 0)
     try:
         return args.func(args)
-    except Exception as exc:  # noqa: BLE001 - a short message for staff, not a traceback
+    except Exception as exc:  # broad on purpose: a short message for staff, not a traceback
         from .clock import ClockError
 
         if isinstance(exc, ClockError):

@@ -1,12 +1,14 @@
 """Current time in Asia/Tokyo, overridable so demos and tests can pin "now"."""
+
 from __future__ import annotations
 
-import os
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from .config import ENV_NAMES, settings
+
 TOKYO = ZoneInfo("Asia/Tokyo")
-ENV_NOW = "TSUNAGARI_NOW"
+ENV_NOW = ENV_NAMES["now_override"]
 
 
 class ClockError(ValueError):
@@ -36,7 +38,7 @@ def parse_datetime(text: str) -> datetime:
 
 def now() -> datetime:
     """Aware datetime in Asia/Tokyo; TSUNAGARI_NOW pins it (read on every call)."""
-    override = os.environ.get(ENV_NOW, "").strip()
+    override = settings().now_override
     if override:
         try:
             return parse_datetime(override)

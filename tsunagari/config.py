@@ -9,8 +9,8 @@ Secrets are only ever read from the environment, never from files in git.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from typing import Mapping, Optional
 
 DEFAULT_LINE_API_BASE = "https://api.line.me"
 
@@ -46,7 +46,7 @@ ENV_NAMES: dict[str, str] = {
 }
 
 
-def settings(environ: Optional[Mapping[str, str]] = None) -> Settings:
+def settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Settings read from ``environ`` (default: the process environment).
 
     Empty or whitespace-only values count as unset and give the default.

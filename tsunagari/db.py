@@ -3,36 +3,34 @@
 Nothing connects at import time: the Rasa action server imports this module
 long before the first lookup, and the CLI may point at another database.
 """
+
 from __future__ import annotations
 
-import os
 import sys
-import threading
-import weakref
+from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
-from typing import Iterator
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
-ENV_DATABASE_URL = "TSUNAGARI_DATABASE_URL"
+from .config import ENV_NAMES, settings
+
+ENV_DATABASE_URL = ENV_NAMES["database_url"]
 REPO_ROOT = Path(__file__).resolve().parents[1]
 _REPO_MIGRATIONS = REPO_ROOT / "migrations"
 # Arbitrary constant for pg_advisory_lock, so two processes never migrate/seed at once.
 _PG_LOCK_ID = 0x7453554E  # "tSUN"
 
-_ensure_lock = threading.Lock()
-_ensured: "weakref.WeakSet[Engine]" = weakref.WeakSet()
 _created_engines: list[Engine] = []  # lru_cache cannot be iterated; reset() disposes these
 
 
 def database_url() -> str:
     """TSUNAGARI_DATABASE_URL, or the SQLite file var/directory.sqlite3 under the repo root."""
-    url = os.environ.get(ENV_DATABASE_URL, "").strip()
+    url = settings().database_url
     if url:
         return url
     return f"sqlite:///{default_sqlite_path()}"
@@ -70,7 +68,7 @@ def make_engine(url: str, **overrides) -> Engine:
     return engine
 
 
-@lru_cache(maxsize=None)
+@cache
 def _engine_for(url: str) -> Engine:
     engine = make_engine(url)
     _created_engines.append(engine)
@@ -88,7 +86,7 @@ def get_engine(url: str | None = None) -> Engine:
     return _engine_for(url or database_url())
 
 
-@lru_cache(maxsize=None)
+@cache
 def _sessionmaker_for(url: str) -> sessionmaker:
     return sessionmaker(bind=_engine_for(url), future=True, expire_on_commit=False)
 
@@ -111,8 +109,11 @@ def reset() -> None:
         _created_engines.pop().dispose()
     _engine_for.cache_clear()
     _sessionmaker_for.cache_clear()
-    with _ensure_lock:
-        _ensured.clear()
+    for hook in _reset_hooks:
+        hook()
+
+
+_reset_hooks: list = []  # e.g. tsunagari.directory.bootstrap forgets which engines it prepared
 
 
 def migrations_path() -> Path:
@@ -162,29 +163,9 @@ def head_revision() -> str:
     return ScriptDirectory.from_config(cfg).get_current_head()
 
 
-def ensure_database(engine: Engine | None = None) -> bool:
-    """Migrate to head and load the seed when the directory is empty.
+def advisory_lock(session: Session) -> None:
+    """On PostgreSQL, hold a transaction lock so two processes never migrate or seed at once."""
+    if session.bind.dialect.name == "postgresql":
+        from sqlalchemy import text
 
-    Idempotent and cheap after the first call in a process. Returns True when the
-    seed was loaded by this call.
-    """
-    engine = engine or get_engine()
-    with _ensure_lock:
-        if engine in _ensured:
-            return False
-        upgrade_schema(engine)
-        from .directory.seed import load_seed_if_empty
-
-        factory = sessionmaker(bind=engine, future=True, expire_on_commit=False)
-        with factory.begin() as session:
-            if session.bind.dialect.name == "postgresql":
-                session.execute(_advisory_lock_sql())
-            seeded = load_seed_if_empty(session)
-        _ensured.add(engine)
-        return seeded
-
-
-def _advisory_lock_sql():
-    from sqlalchemy import text
-
-    return text(f"SELECT pg_advisory_xact_lock({_PG_LOCK_ID})")
+        session.execute(text(f"SELECT pg_advisory_xact_lock({_PG_LOCK_ID})"))

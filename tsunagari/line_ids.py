@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
-from typing import Mapping, Optional, Union
 
-ENV_VAR = "LINE_USER_ID_SECRET"
+from .config import ENV_NAMES
+
+ENV_VAR = ENV_NAMES["line_user_id_secret"]
 SENDER_PREFIX = "line-"
 
 
@@ -25,11 +25,11 @@ class MissingSecretError(RuntimeError):
     """Raised when no hashing secret is configured."""
 
 
-def _as_bytes(secret: Union[str, bytes]) -> bytes:
+def _as_bytes(secret: str | bytes) -> bytes:
     return secret if isinstance(secret, bytes) else secret.encode("utf-8")
 
 
-def hash_line_user_id(user_id: str, secret: Union[str, bytes]) -> str:
+def hash_line_user_id(user_id: str, secret: str | bytes) -> str:
     """Return the sender ID for a LINE user ID: ``line-`` + 64 hex characters.
 
     >>> hash_line_user_id("U0123", "s3cret") == hash_line_user_id("U0123", "s3cret")
@@ -48,15 +48,3 @@ def is_hashed_sender_id(sender_id: str) -> bool:
     """True if ``sender_id`` has the shape produced by :func:`hash_line_user_id`."""
     rest = sender_id[len(SENDER_PREFIX) :] if sender_id.startswith(SENDER_PREFIX) else ""
     return len(rest) == 64 and all(c in "0123456789abcdef" for c in rest)
-
-
-def secret_from_env(environ: Optional[Mapping[str, str]] = None) -> str:
-    """Read ``LINE_USER_ID_SECRET``; raise :class:`MissingSecretError` if unset."""
-    env = os.environ if environ is None else environ
-    value = env.get(ENV_VAR, "")
-    if not value:
-        raise MissingSecretError(
-            f"{ENV_VAR} must be set (a long random string) when the LINE channel "
-            "is enabled; it keys the hash that replaces LINE user IDs."
-        )
-    return value

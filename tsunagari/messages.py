@@ -1,9 +1,9 @@
 """Resident-facing texts that code sends outside domain.yml (see messages_ja.yml)."""
+
 from __future__ import annotations
 
 import functools
 from pathlib import Path
-from typing import Dict
 
 import yaml
 
@@ -11,7 +11,7 @@ _PATH = Path(__file__).with_name("messages_ja.yml")
 
 
 @functools.lru_cache(maxsize=1)
-def _messages() -> Dict[str, str]:
+def _messages() -> dict[str, str]:
     with _PATH.open(encoding="utf-8") as handle:
         return yaml.safe_load(handle)
 

@@ -3,9 +3,10 @@
 The directory is a fresh SQLite file per test session, seeded from the
 real seed data; the clock is fixed through TSUNAGARI_NOW.
 """
+
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+from typing import Any
 
 import pytest
 from rasa_sdk import Tracker
@@ -13,12 +14,12 @@ from rasa_sdk.executor import CollectingDispatcher
 
 
 def make_tracker(
-    slots: Optional[Dict[str, Any]] = None,
-    intent: Optional[str] = None,
+    slots: dict[str, Any] | None = None,
+    intent: str | None = None,
     text: str = "",
-    entities: Optional[List[Dict[str, Any]]] = None,
-    active_loop: Optional[str] = None,
-    events: Optional[List[Dict[str, Any]]] = None,
+    entities: list[dict[str, Any]] | None = None,
+    active_loop: str | None = None,
+    events: list[dict[str, Any]] | None = None,
     input_channel: str = "rest",
 ) -> Tracker:
     latest = {
@@ -45,9 +46,10 @@ def dispatcher() -> CollectingDispatcher:
 
 
 @pytest.fixture(scope="session")
-def domain() -> Dict[str, Any]:
-    import yaml
+def domain() -> dict[str, Any]:
     from pathlib import Path
+
+    import yaml
 
     return yaml.safe_load((Path(__file__).resolve().parents[2] / "domain.yml").read_text(encoding="utf-8"))
 

@@ -1,5 +1,6 @@
 """Unit tests for every custom action: trackers built in the test, events
 and messages asserted exactly."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -10,7 +11,6 @@ from rasa_sdk.events import SlotSet
 from actions.crisis import ActionCrisisResponse
 from actions.referral import ActionShowServices, ActionStartReferral, ValidateReferralForm
 from tests.actions.conftest import make_tracker
-
 
 # --- action_crisis_response -------------------------------------------------
 
@@ -32,10 +32,11 @@ async def test_crisis_sets_the_slot_and_counts_the_event(seeded_directory, dispa
 
 
 async def test_crisis_counts_once_per_session(seeded_directory, dispatcher, domain):
-    from tsunagari.db import ensure_database, session_scope
+    from tsunagari.db import session_scope
+    from tsunagari.directory.bootstrap import ensure_directory
     from tsunagari.directory.repository import crisis_event_counts
 
-    ensure_database()
+    ensure_directory()
     tracker = make_tracker(slots={"crisis": True}, intent="crisis", text="やっぱり消えたい")
     assert await ActionCrisisResponse().run(dispatcher, tracker, domain) == [SlotSet("crisis_stage", "asked")]
     assert "119" in dispatcher.messages[0]["text"]  # the urgent reply again
@@ -90,7 +91,9 @@ async def test_english_crisis_gets_an_english_reply(dispatcher, domain):
 
 
 async def test_start_referral_reads_nothing_from_a_plain_request(dispatcher, domain):
-    tracker = make_tracker(slots={"support_category": "counseling"}, intent="seek_counseling", text="誰かに話を聞いてほしい")
+    tracker = make_tracker(
+        slots={"support_category": "counseling"}, intent="seek_counseling", text="誰かに話を聞いてほしい"
+    )
     events = await ActionStartReferral().run(dispatcher, tracker, domain)
     assert events == [SlotSet("support_category", "counseling")]
     assert dispatcher.messages == []
@@ -115,7 +118,9 @@ async def test_start_referral_reads_both_answers_from_the_request(dispatcher, do
 async def test_start_referral_inside_the_form_keeps_earlier_answers(dispatcher, domain):
     tracker = make_tracker(
         slots={"contact_channel": "chat", "support_category": "counseling"},
-        intent="seek_career", text="やっぱり仕事探しの相談がしたい", active_loop="referral_form",
+        intent="seek_career",
+        text="やっぱり仕事探しの相談がしたい",
+        active_loop="referral_form",
     )
     events = await ActionStartReferral().run(dispatcher, tracker, domain)
     assert events == [SlotSet("support_category", "career"), SlotSet("contact_channel", "chat")]
@@ -126,14 +131,20 @@ async def test_start_referral_inside_the_form_keeps_earlier_answers(dispatcher, 
 
 def _form_tracker(requested, text, intent="inform", entities=None, slots=None):
     return make_tracker(
-        slots={"requested_slot": requested, **(slots or {})}, intent=intent, text=text,
-        entities=entities, active_loop="referral_form",
+        slots={"requested_slot": requested, **(slots or {})},
+        intent=intent,
+        text=text,
+        entities=entities,
+        active_loop="referral_form",
     )
 
 
 async def test_form_takes_the_button_payload(dispatcher, domain):
-    tracker = _form_tracker("contact_channel", '/inform{"contact_channel":"phone"}',
-                            entities=[{"entity": "contact_channel", "value": "phone"}])
+    tracker = _form_tracker(
+        "contact_channel",
+        '/inform{"contact_channel":"phone"}',
+        entities=[{"entity": "contact_channel", "value": "phone"}],
+    )
     events = await ValidateReferralForm().run(dispatcher, tracker, domain)
     assert SlotSet("contact_channel", "phone") in events
 
@@ -163,8 +174,9 @@ async def test_form_never_reads_a_safety_message_as_an_answer(dispatcher, domain
 
 
 async def test_form_refuses_an_unknown_value(dispatcher, domain):
-    tracker = _form_tracker("contact_channel", '/inform{"contact_channel":"fax"}',
-                            entities=[{"entity": "contact_channel", "value": "fax"}])
+    tracker = _form_tracker(
+        "contact_channel", '/inform{"contact_channel":"fax"}', entities=[{"entity": "contact_channel", "value": "fax"}]
+    )
     assert await ValidateReferralForm().run(dispatcher, tracker, domain) == []
 
 

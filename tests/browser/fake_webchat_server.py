@@ -15,34 +15,9 @@ sys.path.insert(0, str(ROOT))
 
 from sanic import Sanic, response  # noqa: E402
 
+from channels import contract  # noqa: E402
 from channels.webchat import WebChatInput  # noqa: E402
-
-CARDS = [
-    {
-        "service_id": "inochi",
-        "name": "東京いのちの電話",
-        "organisation": "社会福祉法人いのちの電話",
-        "description": "つらい気持ちを、名前を言わずに聞いてもらえる電話です。",
-        "contacts": [{"kind": "phone", "label": "電話する", "value": "03-3264-4343"}],
-        "today_hours": "24時間",
-        "reasons": ["いますぐ話せます", "匿名で相談できます"],
-        "open_now": True,
-        "last_verified": "2026-11-27",
-        "verified_note": "2026-11-27 に公式ページで確認した情報です",
-    },
-    {
-        "service_id": "wakapota",
-        "name": "若ぽた+（東京都若者支援ポータル）",
-        "organisation": "東京都",
-        "description": "近くの居場所や相談先をさがせるウェブサイトです。",
-        "contacts": [{"kind": "url", "label": "サイトを見る", "value": "https://wakapota.metro.tokyo.lg.jp/"}],
-        "today_hours": "ウェブサイト",
-        "reasons": ["自分のペースで見られます"],
-        "open_now": False,
-        "last_verified": "2026-11-27",
-        "verified_note": "",
-    },
-]
+from tests.payload_samples import CARDS, CRISIS_CONTACTS  # noqa: E402
 
 MENU = [
     {"title": "話を聞いてほしい・相談したい", "payload": "/seek_counseling"},
@@ -58,23 +33,39 @@ async def handler(message) -> None:
         await out.send_response(sid, {"text": "名前や連絡先は要りません。"})
         await out.send_response(sid, {"text": "いま、どんなことが気になっていますか？", "buttons": MENU})
     elif text == "/seek_counseling":
-        await out.send_response(sid, {"text": "どんな方法で話すのがよさそうですか？", "buttons": [
-            {"title": "電話", "payload": '/inform{"contact_channel":"phone"}'},
-            {"title": "どれでも", "payload": '/inform{"contact_channel":"any"}'},
-        ]})
+        await out.send_response(
+            sid,
+            {
+                "text": "どんな方法で話すのがよさそうですか？",
+                "buttons": [
+                    {"title": "電話", "payload": '/inform{"contact_channel":"phone"}'},
+                    {"title": "どれでも", "payload": '/inform{"contact_channel":"any"}'},
+                ],
+            },
+        )
     elif text.startswith('/inform{"contact_channel"'):
-        await out.send_response(sid, {"text": "いつごろが都合いいですか？", "buttons": [
-            {"title": "いつでも", "payload": '/inform{"contact_time":"any"}'},
-        ]})
+        await out.send_response(
+            sid,
+            {
+                "text": "いつごろが都合いいですか？",
+                "buttons": [
+                    {"title": "いつでも", "payload": '/inform{"contact_time":"any"}'},
+                ],
+            },
+        )
     elif text.startswith('/inform{"contact_time"'):
-        await out.send_response(sid, {"text": "こちらの窓口はいかがですか。", "custom": {"type": "directory_cards", "cards": CARDS}})
+        await out.send_response(
+            sid, {"text": "こちらの窓口はいかがですか。", "custom": contract.directory_cards("", CARDS)}
+        )
     elif "死にたい" in text:
         await out.send_response(sid, {"text": "打ち明けてくれて、ありがとうございます。"})
-        await out.send_response(sid, {"text": "24時間、人と話せる窓口があります。", "custom": {"type": "crisis_contacts", "contacts": [
-            {"kind": "phone", "label": "119（救急）", "value": "119"},
-            {"kind": "phone", "label": "110（警察）", "value": "110"},
-            {"kind": "phone", "label": "東京いのちの電話（24時間）", "value": "03-3264-4343"},
-        ]}})
+        await out.send_response(
+            sid,
+            {
+                "text": "24時間、人と話せる窓口があります。",
+                "custom": contract.crisis_contacts(CRISIS_CONTACTS),
+            },
+        )
     else:
         await out.send_response(sid, {"text": f"受け取りました：{text}"})
 

@@ -38,7 +38,9 @@ def test_fake_flow_buttons_cards_crisis(phone_page, fake_server, screenshots):
     footer = page.locator(".tn-footer")
     expect(footer.get_by_role("link", name="110（警察）")).to_have_attribute("href", "tel:110")
     expect(footer.get_by_role("link", name="119（救急）")).to_have_attribute("href", "tel:119")
-    expect(footer.get_by_role("link", name=re.compile("東京いのちの電話 03-3264-4343"))).to_have_attribute("href", "tel:0332644343")
+    expect(footer.get_by_role("link", name=re.compile("東京いのちの電話 03-3264-4343"))).to_have_attribute(
+        "href", "tel:0332644343"
+    )
     page.screenshot(path=str(screenshots / "fake-01-greeting.png"))
 
     # Button → payload sent, title shown as the user's bubble.
@@ -47,12 +49,15 @@ def test_fake_flow_buttons_cards_crisis(phone_page, fake_server, screenshots):
     page.get_by_role("button", name="電話").click()
     page.get_by_role("button", name="いつでも").click()
     cards = page.locator(".tn-card")
-    expect(cards).to_have_count(2)
+    expect(cards).to_have_count(3)
     expect(cards.first).to_contain_text("東京いのちの電話")
-    expect(cards.first).to_contain_text("今日：24時間")
-    expect(cards.first).to_contain_text("いま受付中")
-    expect(cards.first.get_by_role("link", name=re.compile("電話する"))).to_have_attribute("href", "tel:0332644343")
-    expect(cards.nth(1).get_by_role("link", name=re.compile("サイトを見る"))).to_have_attribute("target", "_blank")
+    expect(cards.first).to_contain_text("時間: 24時間")
+    expect(cards.first).to_contain_text("いま受付中です")
+    expect(cards.first).to_contain_text("情報の確認: 2026年11月")
+    expect(cards.first.get_by_role("link", name=re.compile("電話: 03-3264-4343"))).to_have_attribute(
+        "href", "tel:0332644343"
+    )
+    expect(cards.nth(2).get_by_role("link", name=re.compile("サイトを見る"))).to_have_attribute("target", "_blank")
     # Earlier choices cannot be clicked twice.
     expect(page.get_by_role("button", name="話を聞いてほしい・相談したい")).to_be_disabled()
     cards.first.scroll_into_view_if_needed()
@@ -96,7 +101,9 @@ def test_keyboard_only_use(phone_page, fake_server):
     # Tab reaches the choice buttons, and Enter picks one.
     for _ in range(30):
         page.keyboard.press("Tab")
-        if page.evaluate("() => { const a = document.querySelector('[data-tsunagari-navi]').shadowRoot.activeElement; return a && a.textContent === '仕事・キャリア'; }"):
+        if page.evaluate(
+            "() => { const a = document.querySelector('[data-tsunagari-navi]').shadowRoot.activeElement; return a && a.textContent === '仕事・キャリア'; }"
+        ):
             break
     else:
         pytest.fail("the choice button is not reachable with Tab")
@@ -105,7 +112,9 @@ def test_keyboard_only_use(phone_page, fake_server):
     # Tab reaches the message box; Enter sends.
     for _ in range(30):
         page.keyboard.press("Tab")
-        if page.evaluate("() => document.querySelector('[data-tsunagari-navi]').shadowRoot.activeElement?.id === 'tn-input'"):
+        if page.evaluate(
+            "() => document.querySelector('[data-tsunagari-navi]').shadowRoot.activeElement?.id === 'tn-input'"
+        ):
             break
     else:
         pytest.fail("the message box is not reachable with Tab")

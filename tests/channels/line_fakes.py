@@ -12,7 +12,8 @@ import json
 import socket
 import time
 import uuid
-from typing import Any, Callable, Dict, List, Optional
+from collections.abc import Callable
+from typing import Any
 
 import aiohttp
 from aiohttp import web
@@ -30,12 +31,12 @@ def sign(secret: str, body: bytes) -> str:
     return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
 
 
-def webhook_body(*events: Dict[str, Any]) -> bytes:
+def webhook_body(*events: dict[str, Any]) -> bytes:
     return json.dumps({"destination": "Ubotdestination", "events": list(events)}, ensure_ascii=False).encode("utf-8")
 
 
-def _base_event(event_type: str, user_id: str, event_id: Optional[str], reply_token: Optional[str]) -> Dict[str, Any]:
-    event: Dict[str, Any] = {
+def _base_event(event_type: str, user_id: str, event_id: str | None, reply_token: str | None) -> dict[str, Any]:
+    event: dict[str, Any] = {
         "type": event_type,
         "mode": "active",
         "timestamp": int(time.time() * 1000),
@@ -48,35 +49,35 @@ def _base_event(event_type: str, user_id: str, event_id: Optional[str], reply_to
     return event
 
 
-def text_event(text: str, user_id: str, event_id: Optional[str] = None, reply_token: Optional[str] = None) -> Dict[str, Any]:
+def text_event(text: str, user_id: str, event_id: str | None = None, reply_token: str | None = None) -> dict[str, Any]:
     event = _base_event("message", user_id, event_id, reply_token or uuid.uuid4().hex)
     event["message"] = {"id": str(next(_counter)), "type": "text", "text": text, "quoteToken": "q"}
     return event
 
 
-def postback_event(data: str, user_id: str, reply_token: Optional[str] = None) -> Dict[str, Any]:
+def postback_event(data: str, user_id: str, reply_token: str | None = None) -> dict[str, Any]:
     event = _base_event("postback", user_id, None, reply_token or uuid.uuid4().hex)
     event["postback"] = {"data": data}
     return event
 
 
-def follow_event(user_id: str, reply_token: Optional[str] = None) -> Dict[str, Any]:
+def follow_event(user_id: str, reply_token: str | None = None) -> dict[str, Any]:
     event = _base_event("follow", user_id, None, reply_token or uuid.uuid4().hex)
     event["follow"] = {"isUnblocked": False}
     return event
 
 
-def unfollow_event(user_id: str) -> Dict[str, Any]:
+def unfollow_event(user_id: str) -> dict[str, Any]:
     return _base_event("unfollow", user_id, None, None)
 
 
-def sticker_event(user_id: str, reply_token: Optional[str] = None) -> Dict[str, Any]:
+def sticker_event(user_id: str, reply_token: str | None = None) -> dict[str, Any]:
     event = _base_event("message", user_id, None, reply_token or uuid.uuid4().hex)
     event["message"] = {"id": str(next(_counter)), "type": "sticker", "packageId": "446", "stickerId": "1988"}
     return event
 
 
-def image_event(user_id: str) -> Dict[str, Any]:
+def image_event(user_id: str) -> dict[str, Any]:
     event = _base_event("message", user_id, None, uuid.uuid4().hex)
     event["message"] = {"id": str(next(_counter)), "type": "image", "contentProvider": {"type": "line"}}
     return event
@@ -89,33 +90,33 @@ class FakeLineApi:
 
     def __init__(self, token: str) -> None:
         self.token = token
-        self.calls: List[Dict[str, Any]] = []
+        self.calls: list[dict[str, Any]] = []
         self.invalid_reply_tokens: set = set()
         self.expire_all_reply_tokens = False
         self.push_failures = 0  # the next N pushes answer 500
         self._accepted_retry_keys: set = set()
         self._used_reply_tokens: set = set()
-        self.rich_menu_images: List[bytes] = []
+        self.rich_menu_images: list[bytes] = []
         self.base_url = ""
-        self._runner: Optional[web.AppRunner] = None
+        self._runner: web.AppRunner | None = None
 
     # -- inspection --------------------------------------------------------
-    def replies(self) -> List[Dict[str, Any]]:
+    def replies(self) -> list[dict[str, Any]]:
         return [c for c in self.calls if c["kind"] == "reply"]
 
-    def pushes(self) -> List[Dict[str, Any]]:
+    def pushes(self) -> list[dict[str, Any]]:
         return [c for c in self.calls if c["kind"] == "push"]
 
-    def ok_calls(self) -> List[Dict[str, Any]]:
+    def ok_calls(self) -> list[dict[str, Any]]:
         return [c for c in self.calls if c["status"] == 200 and c["kind"] in ("reply", "push")]
 
-    def delivered_messages(self) -> List[Dict[str, Any]]:
-        out: List[Dict[str, Any]] = []
+    def delivered_messages(self) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
         for call in self.ok_calls():
             out.extend(call["body"]["messages"])
         return out
 
-    async def wait_for(self, predicate: Callable[["FakeLineApi"], bool], timeout: float = 10.0) -> None:
+    async def wait_for(self, predicate: Callable[[FakeLineApi], bool], timeout: float = 10.0) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if predicate(self):
@@ -128,7 +129,9 @@ class FakeLineApi:
         return request.headers.get("Authorization") == f"Bearer {self.token}"
 
     def _record(self, kind: str, request: web.Request, body: Any, status: int) -> None:
-        self.calls.append({"kind": kind, "path": request.path, "headers": dict(request.headers), "body": body, "status": status})
+        self.calls.append(
+            {"kind": kind, "path": request.path, "headers": dict(request.headers), "body": body, "status": status}
+        )
 
     async def _reply(self, request: web.Request) -> web.Response:
         body = await request.json()
@@ -184,7 +187,7 @@ class FakeLineApi:
         return web.json_response({})
 
     # -- lifecycle -----------------------------------------------------------
-    async def start(self) -> "FakeLineApi":
+    async def start(self) -> FakeLineApi:
         app = web.Application()
         app.router.add_post("/v2/bot/message/reply", self._reply)
         app.router.add_post("/v2/bot/message/push", self._push)
@@ -215,7 +218,7 @@ class SanicRunner:
         self.server: Any = None
         self.base_url = ""
 
-    async def start(self) -> "SanicRunner":
+    async def start(self) -> SanicRunner:
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("127.0.0.1", 0))
@@ -236,7 +239,7 @@ class SanicRunner:
         await self.server.after_stop()
 
 
-async def post_webhook(base_url: str, body: bytes, signature: Optional[str]) -> aiohttp.ClientResponse:
+async def post_webhook(base_url: str, body: bytes, signature: str | None) -> aiohttp.ClientResponse:
     headers = {"Content-Type": "application/json"}
     if signature is not None:
         headers["X-Line-Signature"] = signature

@@ -28,11 +28,10 @@ import tempfile
 import threading
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable, Dict, List, Optional
 
 import yaml
-
 from line_fakes import FakeLineApi, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -43,7 +42,7 @@ LINE_USER_ID_SECRET = "e2e-user-id-secret"
 STARTUP_TIMEOUT = float(os.environ.get("TSUNAGARI_E2E_STARTUP_TIMEOUT", "420"))
 
 
-def find_model() -> Optional[Path]:
+def find_model() -> Path | None:
     override = os.environ.get("TSUNAGARI_E2E_MODEL")
     if override:
         return Path(override)
@@ -66,10 +65,10 @@ class ThreadedFakeLineApi:
         self.base_url = self.api.base_url
 
     @property
-    def calls(self) -> List[Dict]:
+    def calls(self) -> list[dict]:
         return list(self.api.calls)
 
-    def wait_for(self, predicate: Callable[[List[Dict]], object], timeout: float = 60.0):
+    def wait_for(self, predicate: Callable[[list[dict]], object], timeout: float = 60.0):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             result = predicate(self.calls)
@@ -93,7 +92,7 @@ class RasaStack:
         self.actions_port = free_port()
         self.rasa_port = free_port()
         self.base_url = f"http://127.0.0.1:{self.rasa_port}"
-        self.procs: List[subprocess.Popen] = []
+        self.procs: list[subprocess.Popen] = []
 
     # -- files ----------------------------------------------------------------
     def _write_config(self) -> None:
@@ -115,7 +114,7 @@ class RasaStack:
             endpoints.pop(key, None)  # in-memory for tests
         (self.tmp / "endpoints.yml").write_text(yaml.safe_dump(endpoints, allow_unicode=True), encoding="utf-8")
 
-    def env(self) -> Dict[str, str]:
+    def env(self) -> dict[str, str]:
         env = dict(os.environ)
         env.update(
             {
@@ -134,10 +133,15 @@ class RasaStack:
         return env
 
     # -- processes --------------------------------------------------------------
-    def _spawn(self, name: str, args: List[str]) -> subprocess.Popen:
+    def _spawn(self, name: str, args: list[str]) -> subprocess.Popen:
         log = open(self.tmp / f"{name}.log", "wb")
         proc = subprocess.Popen(
-            args, cwd=ROOT, env=self.env(), stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            args,
+            cwd=ROOT,
+            env=self.env(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
             start_new_session=True,
         )
         self.procs.append(proc)
@@ -163,24 +167,50 @@ class RasaStack:
             time.sleep(1)
         raise RuntimeError(f"{name} not ready at {url} after {STARTUP_TIMEOUT:.0f}s:\n{self.log_tail(name)}")
 
-    def start(self) -> "RasaStack":
+    def start(self) -> RasaStack:
         self._write_config()
         tsunagari_cli = BIN / "tsunagari"
         if tsunagari_cli.exists():
-            subprocess.run([str(tsunagari_cli), "directory", "init"], cwd=ROOT, env=self.env(), check=False,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=300)
+            subprocess.run(
+                [str(tsunagari_cli), "directory", "init"],
+                cwd=ROOT,
+                env=self.env(),
+                check=False,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                timeout=300,
+            )
         rasa = str(BIN / "rasa")
-        actions = self._spawn("actions", [rasa, "run", "actions", "--port", str(self.actions_port), "--actions", "actions"])
+        actions = self._spawn(
+            "actions", [rasa, "run", "actions", "--port", str(self.actions_port), "--actions", "actions"]
+        )
         server = self._spawn(
             "rasa",
-            [rasa, "run", "--enable-api", "-m", str(self.model), "--interface", "127.0.0.1",
-             "--port", str(self.rasa_port), "--credentials", str(self.tmp / "credentials.yml"),
-             "--endpoints", str(self.tmp / "endpoints.yml")],
+            [
+                rasa,
+                "run",
+                "--enable-api",
+                "-m",
+                str(self.model),
+                "--interface",
+                "127.0.0.1",
+                "--port",
+                str(self.rasa_port),
+                "--credentials",
+                str(self.tmp / "credentials.yml"),
+                "--endpoints",
+                str(self.tmp / "endpoints.yml"),
+            ],
         )
         deadline = time.monotonic() + STARTUP_TIMEOUT
         self._wait_http(f"http://127.0.0.1:{self.actions_port}/health", actions, "actions", deadline)
-        self._wait_http(f"{self.base_url}/status", server, "rasa", deadline,
-                        check=lambda body: bool(json.loads(body or b"{}").get("model_file")))
+        self._wait_http(
+            f"{self.base_url}/status",
+            server,
+            "rasa",
+            deadline,
+            check=lambda body: bool(json.loads(body or b"{}").get("model_file")),
+        )
         return self
 
     def stop(self) -> None:
@@ -204,8 +234,8 @@ class RasaStack:
             shutil.rmtree(self.tmp, ignore_errors=True)
 
 
-_stack: Optional[RasaStack] = None
-_error: Optional[BaseException] = None
+_stack: RasaStack | None = None
+_error: BaseException | None = None
 
 
 def shared_stack() -> RasaStack:

@@ -8,17 +8,10 @@ import itertools
 import json
 import logging
 import uuid
-from typing import Any, Dict, List
+from typing import Any
 
 import pytest
 import pytest_asyncio
-from sanic import Sanic
-
-Sanic.test_mode = True  # several apps per process (see line_fakes.SanicRunner)
-
-from channels.line import LineInput, verify_signature
-from channels import line_messages as lm
-from tsunagari.line_ids import hash_line_user_id, is_hashed_sender_id
 from line_fakes import (
     FakeLineApi,
     SanicRunner,
@@ -32,6 +25,15 @@ from line_fakes import (
     unfollow_event,
     webhook_body,
 )
+from sanic import Sanic
+
+from channels import contract
+from channels import line_messages as lm
+from channels.line import LineInput
+from tests.payload_samples import CARDS, CRISIS_CONTACTS
+from tsunagari.line_ids import hash_line_user_id, is_hashed_sender_id
+
+Sanic.test_mode = True  # several apps per process (see line_fakes.SanicRunner)
 
 pytestmark = pytest.mark.asyncio
 
@@ -42,43 +44,12 @@ USER = "U" + "0123456789abcdef" * 2
 
 _app_ids = itertools.count()
 
-CARDS = [
-    {
-        "service_id": "svc-1",
-        "name": "東京いのちの電話",
-        "organisation": "社会福祉法人いのちの電話",
-        "description": "つらい気持ちを聞いてもらえる電話です。",
-        "contacts": [
-            {"kind": "phone", "label": "電話する", "value": "03-3264-4343"},
-            {"kind": "url", "label": "ウェブサイト", "value": "https://example.org/inochi"},
-            {"kind": "address", "label": "所在地", "value": "東京都"},
-        ],
-        "today_hours": "24時間",
-        "reasons": ["いますぐ話せます", "名前を言わなくても大丈夫です"],
-        "open_now": True,
-        "last_verified": "2026-11-27",
-        "verified_note": "2026-11-27 に公式ページで確認",
-    },
-    {
-        "service_id": "svc-2",
-        "name": "相談ほっとLINE@東京",
-        "organisation": "東京都",
-        "description": "LINEで相談できます。",
-        "contacts": [{"kind": "line", "label": "LINEで相談", "value": "@373suajs"}],
-        "today_hours": "15:00〜23:00",
-        "reasons": ["文字で相談できます"],
-        "open_now": False,
-        "last_verified": "2026-11-27",
-        "verified_note": "",
-    },
-]
-
 
 class FakeRasa:
     """Stands in for ``agent.handle_message``: records what it receives."""
 
     def __init__(self) -> None:
-        self.received: List[Any] = []
+        self.received: list[Any] = []
 
     async def __call__(self, message) -> None:
         self.received.append(message)
@@ -86,24 +57,34 @@ class FakeRasa:
         sid = message.sender_id
         text = message.text
         if text == "/greet":
-            await out.send_response(sid, {"text": "こんにちは。つながりナビです。", "buttons": [
-                {"title": "話を聞いてほしい", "payload": "/seek_counseling"},
-                {"title": "居場所をさがしたい", "payload": "/seek_free_space"},
-            ]})
+            await out.send_response(
+                sid,
+                {
+                    "text": "こんにちは。つながりナビです。",
+                    "buttons": [
+                        {"title": "話を聞いてほしい", "payload": "/seek_counseling"},
+                        {"title": "居場所をさがしたい", "payload": "/seek_free_space"},
+                    ],
+                },
+            )
         elif text == "many buttons":
-            buttons = [{"title": f"とても長いボタンの名前その{i}です。ほんとうに長い", "payload": f"/inform{{\"n\":{i}}}"} for i in range(16)]
+            buttons = [
+                {"title": f"とても長いボタンの名前その{i}です。ほんとうに長い", "payload": f'/inform{{"n":{i}}}'}
+                for i in range(16)
+            ]
             await out.send_response(sid, {"text": "えらんでください", "buttons": buttons})
         elif text == "cards":
-            await out.send_response(sid, {"text": "こちらの窓口はいかがですか。", "custom": {"type": "directory_cards", "cards": CARDS}})
+            await out.send_response(
+                sid, {"text": "こちらの窓口はいかがですか。", "custom": contract.directory_cards("", CARDS)}
+            )
         elif text == "crisis":
-            await out.send_response(sid, {"text": "いまとてもつらいのですね。24時間つながる電話があります。", "custom": {
-                "type": "crisis_contacts",
-                "contacts": [
-                    {"kind": "phone", "label": "110番（警察）", "value": "110"},
-                    {"kind": "phone", "label": "119番（救急）", "value": "119"},
-                    {"kind": "phone", "label": "東京いのちの電話", "value": "03-3264-4343"},
-                ],
-            }})
+            await out.send_response(
+                sid,
+                {
+                    "text": "いまとてもつらいのですね。24時間つながる電話があります。",
+                    "custom": contract.crisis_contacts(CRISIS_CONTACTS),
+                },
+            )
         elif text == "seven":
             for i in range(7):
                 await out.send_response(sid, {"text": f"メッセージ{i + 1}"})
@@ -295,17 +276,20 @@ async def test_directory_cards_become_flex_carousel_with_alt_text(stack):
     assert flex["altText"].startswith("こちらの窓口はいかがですか。")
     assert "東京いのちの電話" in flex["altText"] and len(flex["altText"]) <= 400
     carousel = flex["contents"]
-    assert carousel["type"] == "carousel" and len(carousel["contents"]) == 2
+    assert carousel["type"] == "carousel" and len(carousel["contents"]) == 3
     dumped = json.dumps(carousel, ensure_ascii=False)
-    for snippet in ("今日: 24時間", "いますぐ話せます", "2026-11-27 に公式ページで確認", "いま受付中です", "場所: 東京都"):
+    for snippet in ("時間: 24時間", "いますぐ話せます", "情報の確認: 2026年11月", "いま受付中です", "場所: 東京都"):
         assert snippet in dumped
+    assert "2026-11-27" not in dumped, "the ISO date is data, never shown"
     first_actions = [b["action"] for b in carousel["contents"][0]["footer"]["contents"]]
     assert first_actions[0] == {"type": "uri", "label": "電話する", "uri": "tel:0332644343"}
     assert first_actions[1]["uri"] == "https://example.org/inochi"
     second_actions = [b["action"] for b in carousel["contents"][1]["footer"]["contents"]]
     assert second_actions[0]["uri"] == "https://line.me/R/ti/p/%40373suajs"
-    # second card has no verified_note: falls back to the date
-    assert "2026-11-27 に確認した情報です" in json.dumps(carousel["contents"][1], ensure_ascii=False)
+    # the card's own verified text, whatever its other fields say
+    assert "最終確認: 2025年4月（変わっている場合があります）" in json.dumps(
+        carousel["contents"][1], ensure_ascii=False
+    )
 
 
 async def test_crisis_reply_keeps_text_and_adds_call_buttons(stack):
@@ -373,5 +357,3 @@ async def test_disabled_without_secrets_has_no_webhook_route(line_api, caplog):
     finally:
         await runner.stop()
     assert "LINE is disabled" in caplog.text
-
-

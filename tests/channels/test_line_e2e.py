@@ -9,7 +9,6 @@ import urllib.request
 import uuid
 
 import pytest
-
 from line_fakes import follow_event, postback_event, sign, text_event, webhook_body
 
 pytestmark = pytest.mark.e2e
@@ -95,7 +94,11 @@ def test_full_referral_ends_with_directory_flex(stack):
     last = []
     for kind, value in steps:
         token = "rt-" + uuid.uuid4().hex
-        event = text_event(value, user, reply_token=token) if kind == "text" else postback_event(value, user, reply_token=token)
+        event = (
+            text_event(value, user, reply_token=token)
+            if kind == "text"
+            else postback_event(value, user, reply_token=token)
+        )
         assert post(stack, event) == 200
         last = messages_for(stack, token, user)
         assert last, f"no answer to {value}"
@@ -118,7 +121,8 @@ def test_crisis_message_gets_24h_lines(stack):
     assert "24時間" in texts(messages)
     tel_uris = [
         b["action"]["uri"]
-        for m in messages if m["type"] == "flex" and m["contents"]["type"] == "bubble"
+        for m in messages
+        if m["type"] == "flex" and m["contents"]["type"] == "bubble"
         for b in m["contents"].get("footer", {}).get("contents", [])
     ]
     assert "tel:0332644343" in tel_uris
@@ -129,8 +133,9 @@ def test_raw_line_user_id_never_reaches_tracker(stack):
     token = "rt-" + uuid.uuid4().hex
     assert post(stack, text_event("こんにちは", user, reply_token=token)) == 200
     messages_for(stack, token, user)
-    from tsunagari.line_ids import hash_line_user_id
     import rasa_stack
+
+    from tsunagari.line_ids import hash_line_user_id
 
     hashed = hash_line_user_id(user, rasa_stack.LINE_USER_ID_SECRET)
     with urllib.request.urlopen(f"{stack.base_url}/conversations/{hashed}/tracker", timeout=10) as resp:

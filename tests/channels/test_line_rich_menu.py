@@ -4,9 +4,9 @@ import json
 
 import pytest
 import pytest_asyncio
+from line_fakes import FakeLineApi
 
 from channels.line_rich_menu import DEFAULT_MENU_PATH, RichMenuError, load_menu, main, register_rich_menu
-from line_fakes import FakeLineApi
 
 TOKEN = "test-access-token"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64

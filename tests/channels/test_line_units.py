@@ -1,20 +1,23 @@
 """Unit tests for the LINE channel pieces that need no server."""
 
 import pytest
+from line_fakes import sign
 
+from channels import contract
 from channels import line_messages as lm
 from channels.line import LineInput, verify_signature
-from line_fakes import sign
 
 SECRET = "test-channel-secret"
 TOKEN = "test-access-token"
 USER_SECRET = "test-user-id-secret"
+
 
 def test_verify_signature_unit():
     body = b'{"events":[]}'
     assert verify_signature(SECRET, body, sign(SECRET, body))
     assert not verify_signature(SECRET, body + b" ", sign(SECRET, body))
     assert not verify_signature(SECRET, body, None)
+
 
 def test_enabled_requires_user_id_secret():
     from tsunagari.line_ids import MissingSecretError
@@ -26,6 +29,7 @@ def test_enabled_requires_user_id_secret():
     )
     assert channel.enabled and channel.client.api_base == "https://api.line.me"
     assert SECRET not in repr(channel) and TOKEN not in repr(channel.client)
+
 
 def test_dedup_cache_is_bounded():
     from channels.line import EventIdCache
@@ -54,16 +58,18 @@ def test_unsafe_uris_are_dropped():
 
 def test_more_than_12_cards_split_into_carousels():
     cards = [{"name": f"窓口{i}", "contacts": []} for i in range(14)]
-    out = lm.bot_message_to_line({"text": "一覧です", "custom": {"type": "directory_cards", "cards": cards}})
+    out = lm.bot_message_to_line({"text": "一覧です", "custom": contract.directory_cards("", cards)})
     assert [len(m["contents"]["contents"]) for m in out] == [12, 2]
     assert all(m["altText"] for m in out)
 
 
 def test_quick_reply_moves_to_last_message_of_turn():
-    out = lm.bot_messages_to_line([
-        {"text": "えらんでください", "buttons": [{"title": "はい", "payload": "/affirm"}]},
-        {"text": "補足です"},
-    ])
+    out = lm.bot_messages_to_line(
+        [
+            {"text": "えらんでください", "buttons": [{"title": "はい", "payload": "/affirm"}]},
+            {"text": "補足です"},
+        ]
+    )
     assert "quickReply" not in out[0]
     assert out[-1]["quickReply"]["items"][0]["action"]["data"] == "/affirm"
 
@@ -79,7 +85,7 @@ def test_unknown_custom_is_ignored():
 
 def test_big_cards_split_by_json_size():
     cards = [{"name": f"窓口{i}", "description": "あ" * 4000, "contacts": []} for i in range(10)]
-    out = lm.bot_message_to_line({"custom": {"type": "directory_cards", "cards": cards}})
+    out = lm.bot_message_to_line({"custom": contract.directory_cards("", cards)})
     assert len(out) > 1
     for message in out:
         assert lm._json_size(message["contents"]) <= lm.MAX_CAROUSEL_BYTES

@@ -3,6 +3,7 @@
 Runs against the real stack (trained model, action server) started once per
 pytest process by rasa_stack.
 """
+
 from __future__ import annotations
 
 import json
@@ -16,8 +17,9 @@ pytestmark = pytest.mark.e2e
 
 def post(stack, sender: str, message: str):
     body = json.dumps({"sender": sender, "message": message}).encode("utf-8")
-    request = urllib.request.Request(f"{stack.base_url}/webhooks/rest/webhook", data=body,
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        f"{stack.base_url}/webhooks/rest/webhook", data=body, headers={"Content-Type": "application/json"}
+    )
     with urllib.request.urlopen(request, timeout=60) as response:
         assert response.status == 200
         return json.loads(response.read().decode("utf-8"))
@@ -28,16 +30,19 @@ def tracker(stack, sender: str):
         return json.loads(response.read().decode("utf-8"))
 
 
-@pytest.mark.parametrize("message", [
-    "",
-    "   \u3000  ",
-    "さみしい。" * 1200,  # 6,000 characters
-    "😢😢😢🙏",
-    "ｻﾐｼｲ ﾀﾞﾚｶﾄ ﾊﾅｼﾀｲ",
-    "I feel lonely, is there someone I can talk to?",
-    "<script>alert(1)</script>",
-    "/inform{\"contact_channel\": 5}",
-])
+@pytest.mark.parametrize(
+    "message",
+    [
+        "",
+        "   \u3000  ",
+        "さみしい。" * 1200,  # 6,000 characters
+        "😢😢😢🙏",
+        "ｻﾐｼｲ ﾀﾞﾚｶﾄ ﾊﾅｼﾀｲ",
+        "I feel lonely, is there someone I can talk to?",
+        "<script>alert(1)</script>",
+        '/inform{"contact_channel": 5}',
+    ],
+)
 def test_bad_input_gets_a_reply(stack, message):
     replies = post(stack, f"bad-{uuid.uuid4().hex}", message)
     assert replies, "every message deserves an answer"

@@ -5,17 +5,17 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-
 import json
 
 import aiohttp
 import pytest
 import pytest_asyncio
 import websockets
+from line_fakes import SanicRunner
 from sanic import Sanic
 
+from channels import contract
 from channels.webchat import WebChatInput, to_widget_message, valid_session_id
-from line_fakes import SanicRunner
 
 Sanic.test_mode = True
 _ids = itertools.count()
@@ -36,12 +36,17 @@ class FakeRasa:
         self.received.append(message)
         out = message.output_channel
         if message.text == "cards":
-            await out.send_response(message.sender_id, {"text": "こちらです", "custom": {"type": "directory_cards", "cards": [CARD]}})
+            await out.send_response(
+                message.sender_id, {"text": "こちらです", "custom": contract.directory_cards("", [CARD])}
+            )
         else:
-            await out.send_response(message.sender_id, {
-                "text": f"echo:{message.text}",
-                "buttons": [{"title": "はい", "payload": "/affirm"}],
-            })
+            await out.send_response(
+                message.sender_id,
+                {
+                    "text": f"echo:{message.text}",
+                    "buttons": [{"title": "はい", "payload": "/affirm"}],
+                },
+            )
 
 
 @pytest_asyncio.fixture
@@ -170,7 +175,10 @@ async def test_socketio_round_trip(server, transport):
         await client.emit("session_request", {"session_id": "abcdef0123456789"})
         assert await client.event() == ["session_confirm", "abcdef0123456789"]
         await client.emit("user_uttered", {"message": "こんにちは", "session_id": "abcdef0123456789"})
-        assert await client.event() == ["bot_uttered", {"text": "echo:こんにちは", "buttons": [{"title": "はい", "payload": "/affirm"}]}]
+        assert await client.event() == [
+            "bot_uttered",
+            {"text": "echo:こんにちは", "buttons": [{"title": "はい", "payload": "/affirm"}]},
+        ]
         await client.emit("user_uttered", {"message": "cards", "session_id": "abcdef0123456789"})
         event, reply = await client.event()
         assert event == "bot_uttered"
@@ -186,5 +194,11 @@ async def test_socketio_round_trip(server, transport):
 
 def test_to_widget_message_filters():
     assert to_widget_message({"text": None, "custom": {"type": "other"}}) is None
-    msg = to_widget_message({"text": "x", "buttons": [{"title": "", "payload": "/a"}, {"title": "t", "payload": "/b"}], "image": "http://insecure"})
+    msg = to_widget_message(
+        {
+            "text": "x",
+            "buttons": [{"title": "", "payload": "/a"}, {"title": "t", "payload": "/b"}],
+            "image": "http://insecure",
+        }
+    )
     assert msg == {"text": "x", "buttons": [{"title": "t", "payload": "/b"}]}

@@ -1,4 +1,5 @@
 """Fixtures: fresh in-memory SQLite per test, and an isolated schema on the local PostgreSQL."""
+
 from __future__ import annotations
 
 import os
@@ -11,6 +12,7 @@ from sqlalchemy.orm import sessionmaker
 
 from tsunagari import db
 from tsunagari.clock import TOKYO
+from tsunagari.directory.bootstrap import ensure_directory
 
 PG_URL = os.environ.get("TSUNAGARI_TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
 
@@ -44,7 +46,7 @@ def pg_engine():
     try:
         with admin.begin() as conn:
             conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:  # any driver error: the test fails with the reason
         admin.dispose()
         from sqlalchemy.engine import make_url
 
@@ -75,7 +77,7 @@ def seeded_template(tmp_path_factory):
     """Migrate and seed once per run; tests get a private in-memory copy."""
     path = tmp_path_factory.mktemp("template") / "seeded.sqlite3"
     engine = db.make_engine(f"sqlite:///{path}")
-    db.ensure_database(engine)
+    ensure_directory(engine)
     engine.dispose()
     return path
 

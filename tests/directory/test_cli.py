@@ -1,4 +1,5 @@
 """The `tsunagari` console script, called in-process through main([...])."""
+
 import pytest
 
 from tsunagari.cli import main
@@ -42,8 +43,19 @@ def test_list_shows_hidden_with_reason(capsys, dburl):
 
 
 def test_find_prints_name_first_one_per_line(capsys, dburl):
-    code, out, _ = run(capsys, "--database-url", dburl, "directory", "find", "--category", "counseling",
-                       "--at", "2026-11-29T23:30", "--when", "now")
+    code, out, _ = run(
+        capsys,
+        "--database-url",
+        dburl,
+        "directory",
+        "find",
+        "--category",
+        "counseling",
+        "--at",
+        "2026-11-29T23:30",
+        "--when",
+        "now",
+    )
     assert code == 0
     lines = out.strip().splitlines()
     assert lines[0].startswith("よりそいホットライン｜24時間｜受付中")
@@ -52,8 +64,23 @@ def test_find_prints_name_first_one_per_line(capsys, dburl):
 
 
 def test_find_with_channel_line_and_age(capsys, dburl):
-    code, out, _ = run(capsys, "--database-url", dburl, "directory", "find", "--category", "counseling",
-                       "--at", "2026-11-29T23:30", "--channel", "line", "--when", "now", "--age", "25")
+    code, out, _ = run(
+        capsys,
+        "--database-url",
+        dburl,
+        "directory",
+        "find",
+        "--category",
+        "counseling",
+        "--at",
+        "2026-11-29T23:30",
+        "--channel",
+        "line",
+        "--when",
+        "now",
+        "--age",
+        "25",
+    )
     assert code == 0
     assert "ご希望の時間に開いている窓口は見つかりませんでした。" in out
     assert "近い候補" in out.strip().splitlines()[-1]
@@ -62,11 +89,22 @@ def test_find_with_channel_line_and_age(capsys, dburl):
 def test_find_json_and_bad_input(capsys, dburl):
     import json
 
-    code, out, _ = run(capsys, "--database-url", dburl, "directory", "find", "--category", "crisis_line",
-                       "--at", "2026-11-23T23:30", "--json")
+    code, out, _ = run(
+        capsys,
+        "--database-url",
+        dburl,
+        "directory",
+        "find",
+        "--category",
+        "crisis_line",
+        "--at",
+        "2026-11-23T23:30",
+        "--json",
+    )
     assert code == 0 and json.loads(out)["exact"] is True
-    code, _, err = run(capsys, "--database-url", dburl, "directory", "find", "--category", "counseling",
-                       "--at", "next tuesday")
+    code, _, err = run(
+        capsys, "--database-url", dburl, "directory", "find", "--category", "counseling", "--at", "next tuesday"
+    )
     assert code == 2 and "条件が正しくありません" in err
 
 
@@ -118,8 +156,10 @@ def test_long_import_shows_progress(capsys, dburl, tmp_path):
 
     rows = [CSV_HEADER.strip()]
     for i in range(150):
-        rows.append(f"bulk-org,一括団体,NPO,src,2026-10,verified,bulk-{i},一括窓口{i},career,説明です。,phone,"
-                    f"src,2026-10,verified,mon-fri 9:00-17:00,closed,verified,phone,03-1111-{i:04d},verified")
+        rows.append(
+            f"bulk-org,一括団体,NPO,src,2026-10,verified,bulk-{i},一括窓口{i},career,説明です。,phone,"
+            f"src,2026-10,verified,mon-fri 9:00-17:00,closed,verified,phone,03-1111-{i:04d},verified"
+        )
     bulk = tmp_path / "bulk.csv"
     bulk.write_text("\n".join(rows) + "\n", encoding="utf-8")
     code, out, err = run(capsys, "--database-url", dburl, "directory", "import", str(bulk))

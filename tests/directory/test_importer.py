@@ -122,8 +122,15 @@ def test_bad_yaml_rejected_whole_with_line_numbers(seeded_engine, tmp_path):
     assert "3行目" in text and "団体の種類「株式会社」" in text
     assert "20行目（bad-service）" in text
     assert "32行目（bad-service 連絡先2）" in text
-    for fragment in ("カテゴリ「party」", "相談方法「telepathy」", "存在しない日付", "confidence「sure」",
-                     "翌", "電話番号「12345」", "URL「ftp://example.org」"):
+    for fragment in (
+        "カテゴリ「party」",
+        "相談方法「telepathy」",
+        "存在しない日付",
+        "confidence「sure」",
+        "翌",
+        "電話番号「12345」",
+        "URL「ftp://example.org」",
+    ):
         assert fragment in text, fragment
     assert snapshot(seeded_engine) == before  # the good row was not imported either
 
@@ -139,9 +146,11 @@ def test_rows_that_are_not_mappings_are_reported_not_read(seeded_engine, tmp_pat
     assert snapshot(seeded_engine) == before
 
 
-CSV_HEADER = ("org_key,org_name,org_kind,org_source,org_verified_on,org_confidence,service_key,service_name,"
-              "category,description,channels,source,verified_on,confidence,hours,holidays,hours_confidence,"
-              "contact1_kind,contact1_value,contact1_confidence\n")
+CSV_HEADER = (
+    "org_key,org_name,org_kind,org_source,org_verified_on,org_confidence,service_key,service_name,"
+    "category,description,channels,source,verified_on,confidence,hours,holidays,hours_confidence,"
+    "contact1_kind,contact1_value,contact1_confidence\n"
+)
 
 
 def test_csv_import_and_row_numbered_errors(seeded_engine, tmp_path):
@@ -202,30 +211,46 @@ def test_round_trip_into_an_empty_database(sqlite_engine, seeded_engine, tmp_pat
     assert snapshot(other) == snapshot(seeded_engine)
 
 
-@pytest.mark.parametrize("value", ["03-3264-4343", "0120-783-556", "0570-087478", "0570-064-556",
-                                   "050-3655-0279", "#7119", "110", "119", "090-1234-5678"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "03-3264-4343",
+        "0120-783-556",
+        "0570-087478",
+        "0570-064-556",
+        "050-3655-0279",
+        "#7119",
+        "110",
+        "119",
+        "090-1234-5678",
+    ],
+)
 def test_valid_phone_numbers(value):
     assert validate_contact_value("phone", value) == value
 
 
-@pytest.mark.parametrize("value", ["12345", "03-3264-43", "0120-78-556x", "#71", "3264-4343", "0312345678901",
-                                   "03 3264 4343"])
+@pytest.mark.parametrize(
+    "value", ["12345", "03-3264-43", "0120-78-556x", "#71", "3264-4343", "0312345678901", "03 3264 4343"]
+)
 def test_invalid_phone_numbers(value):
     with pytest.raises(ValueError, match="電話番号"):
         validate_contact_value("phone", value)
 
 
-@pytest.mark.parametrize("kind, value, ok", [
-    ("url", "https://hikikomori-tokyo.jp", True),
-    ("url", "http://example.org/a?b=c", True),
-    ("url", "hikikomori-tokyo.jp", False),
-    ("url", "javascript:alert(1)", False),
-    ("line", "https://line.me/R/ti/p/%40373suajs", True),
-    ("line", "@yorisoi-chat", True),
-    ("line", "こころのほっとチャット", True),
-    ("line", "https://evil.example.org/line", False),
-    ("address", "", False),
-])
+@pytest.mark.parametrize(
+    "kind, value, ok",
+    [
+        ("url", "https://hikikomori-tokyo.jp", True),
+        ("url", "http://example.org/a?b=c", True),
+        ("url", "hikikomori-tokyo.jp", False),
+        ("url", "javascript:alert(1)", False),
+        ("line", "https://line.me/R/ti/p/%40373suajs", True),
+        ("line", "@yorisoi-chat", True),
+        ("line", "こころのほっとチャット", True),
+        ("line", "https://evil.example.org/line", False),
+        ("address", "", False),
+    ],
+)
 def test_url_and_line_validation(kind, value, ok):
     if ok:
         assert validate_contact_value(kind, value) == value

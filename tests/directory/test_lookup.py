@@ -86,9 +86,15 @@ def test_channel_phone_only_phone_services(session):
 
 
 @pytest.mark.parametrize("category", ["counseling", "free_space", "career", "crisis_line"])
-@pytest.mark.parametrize("channel, kinds", [
-    ("phone", {"phone"}), ("in_person", {"address"}), ("chat", {"url", "line"}), ("online", {"url"}),
-])
+@pytest.mark.parametrize(
+    "channel, kinds",
+    [
+        ("phone", {"phone"}),
+        ("in_person", {"address"}),
+        ("chat", {"url", "line"}),
+        ("online", {"url"}),
+    ],
+)
 def test_a_channel_filter_only_finds_services_reachable_that_way(session, category, channel, kinds):
     # 若ナビα offers phone consultations, but its number is unverified: asking
     # for 電話 must not list it as if it could be called.
@@ -118,8 +124,9 @@ def test_ranking_open_first_then_later(session):
 
 def test_weekday_day_bucket_skips_holidays(session):
     # Monday 2026-11-23 is a holiday: ひきこもりサポートネット is closed; the fit is Tuesday 10:00.
-    result = find(session, category="counseling", when="weekday_day", channel="phone", limit=10,
-                  at=tokyo("2026-11-23T10:30"))
+    result = find(
+        session, category="counseling", when="weekday_day", channel="phone", limit=10, at=tokyo("2026-11-23T10:30")
+    )
     card = next(c for c in result.cards if c.service_id == "hikikomori-support-net")
     assert card.open_now is False
     assert card.today_hours == "今日はお休み（祝日）"
@@ -151,8 +158,15 @@ def test_unverified_facts_never_reach_a_card(session):
                 text = all_text(find(session, category=category, when=when, at=at, limit=20))
                 for value in hidden_values:
                     assert value not in text
-                for key in ("my-sherpa-online", "habikone-space", "legika-space", "koritsu-9999",
-                            "hoken-center-kokoro", "chubu-mental-health-center", "young-corner"):
+                for key in (
+                    "my-sherpa-online",
+                    "habikone-space",
+                    "legika-space",
+                    "koritsu-9999",
+                    "hoken-center-kokoro",
+                    "chubu-mental-health-center",
+                    "young-corner",
+                ):
                     assert key not in text
 
 
@@ -177,8 +191,18 @@ def test_card_shape_and_phone_digits(session):
     result = find(session, category="crisis_line", when="now", channel="phone", limit=5)
     data = json.loads(json.dumps(result.to_dict(), ensure_ascii=False))
     card = data["cards"][0]
-    for key in ("service_id", "name", "organisation", "description", "contacts", "today_hours",
-                "reasons", "open_now", "last_verified", "verified_note"):
+    for key in (
+        "service_id",
+        "name",
+        "organisation",
+        "description",
+        "contacts",
+        "today_hours",
+        "reasons",
+        "open_now",
+        "last_verified",
+        "verified_note",
+    ):
         assert key in card
     phones = [c for c in result.cards for c in c.contacts if c.kind == "phone"]
     assert phones and all(p.value.replace("#", "").isdigit() for p in phones)
@@ -194,8 +218,7 @@ def test_today_hours_wording(session):
 
 
 def test_open_until_reason(session):
-    result = find(session, category="counseling", channel="phone", when="now", limit=10,
-                  at=tokyo("2026-11-24T18:00"))
+    result = find(session, category="counseling", channel="phone", when="now", limit=10, at=tokyo("2026-11-24T18:00"))
     yakan = next(c for c in result.cards if c.service_id == "yakan-kokoro")
     assert "今日は22時まで" in yakan.reasons
 
@@ -299,7 +322,9 @@ def test_changes_from_another_process_are_picked_up(tmp_path, monkeypatch):
     # Another process hides a service and bumps the revision (as the importer does).
     with engine.begin() as conn:
         conn.execute(text("UPDATE services SET public = 0 WHERE key = 'partly-a'"))
-        conn.execute(text("UPDATE directory_meta SET revision = revision + 1, updated_at = '2099-01-01 00:00:00.000000'"))
+        conn.execute(
+            text("UPDATE directory_meta SET revision = revision + 1, updated_at = '2099-01-01 00:00:00.000000'")
+        )
     monkeypatch.setattr(snapshot, "RECHECK_SECONDS", 0.0)
     with factory.begin() as s:
         ids = [c.service_id for c in find_services(s, LookupRequest(category="crisis_line", at=SUNDAY_2330)).cards]

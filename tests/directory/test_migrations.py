@@ -1,39 +1,52 @@
 """An existing directory upgrades in place: rows written at revision 0001 survive 0002."""
+
 from datetime import date
 
 from sqlalchemy import inspect, text
 
 from tsunagari import db
+from tsunagari.directory.bootstrap import ensure_directory
 
 
 def _fill_at_revision_1(engine) -> None:
     with engine.begin() as conn:
-        conn.execute(text(
-            "INSERT INTO organisations (id, key, name, kind, description, source, verified_on, "
-            "verified_precision, confidence, hidden, public, created_at, updated_at) VALUES "
-            "(1, 'old-org', '旧団体', 'NPO', '', 'old source', :d, 'day', 'verified', false, true, :ts, :ts)"
-        ), {"d": date(2026, 1, 1), "ts": "2026-01-01 00:00:00+00:00"})
-        conn.execute(text(
-            "INSERT INTO services (id, key, organisation_id, name, category, description, eligibility, "
-            "languages, priority, emergency, hours_type, holiday_rule, hours_source, hours_precision, "
-            "hours_confidence, source, verified_on, verified_precision, confidence, hidden, public, "
-            "created_at, updated_at) VALUES (1, 'old-service', 1, '旧窓口', 'counseling', '説明', 'anyone', "
-            "'ja', 0, false, 'weekly', 'as_usual', '', 'day', 'verified', 'src', :d, 'day', 'verified', "
-            "false, true, :ts, :ts)"
-        ), {"d": date(2026, 1, 1), "ts": "2026-01-01 00:00:00+00:00"})
+        conn.execute(
+            text(
+                "INSERT INTO organisations (id, key, name, kind, description, source, verified_on, "
+                "verified_precision, confidence, hidden, public, created_at, updated_at) VALUES "
+                "(1, 'old-org', '旧団体', 'NPO', '', 'old source', :d, 'day', 'verified', false, true, :ts, :ts)"
+            ),
+            {"d": date(2026, 1, 1), "ts": "2026-01-01 00:00:00+00:00"},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO services (id, key, organisation_id, name, category, description, eligibility, "
+                "languages, priority, emergency, hours_type, holiday_rule, hours_source, hours_precision, "
+                "hours_confidence, source, verified_on, verified_precision, confidence, hidden, public, "
+                "created_at, updated_at) VALUES (1, 'old-service', 1, '旧窓口', 'counseling', '説明', 'anyone', "
+                "'ja', 0, false, 'weekly', 'as_usual', '', 'day', 'verified', 'src', :d, 'day', 'verified', "
+                "false, true, :ts, :ts)"
+            ),
+            {"d": date(2026, 1, 1), "ts": "2026-01-01 00:00:00+00:00"},
+        )
         conn.execute(text("INSERT INTO service_categories (service_id, category) VALUES (1, 'counseling')"))
         conn.execute(text("INSERT INTO service_channels (service_id, channel) VALUES (1, 'phone')"))
-        conn.execute(text(
-            "INSERT INTO opening_hours (service_id, day_kind, day, opens_min, closes_min) "
-            "VALUES (1, 'weekday', 0, 1020, 1770)"
-        ))
-        conn.execute(text(
-            "INSERT INTO contacts (service_id, position, kind, value, source, verified_precision, confidence) "
-            "VALUES (1, 0, 'phone', '03-1234-5678', 'src', 'day', 'verified')"
-        ))
-        conn.execute(text(
-            "INSERT INTO crisis_events (event_date, hour, channel, count) VALUES (:d, 23, 'line', 4)"
-        ), {"d": date(2026, 1, 1)})
+        conn.execute(
+            text(
+                "INSERT INTO opening_hours (service_id, day_kind, day, opens_min, closes_min) "
+                "VALUES (1, 'weekday', 0, 1020, 1770)"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO contacts (service_id, position, kind, value, source, verified_precision, confidence) "
+                "VALUES (1, 0, 'phone', '03-1234-5678', 'src', 'day', 'verified')"
+            )
+        )
+        conn.execute(
+            text("INSERT INTO crisis_events (event_date, hour, channel, count) VALUES (:d, 23, 'line', 4)"),
+            {"d": date(2026, 1, 1)},
+        )
 
 
 def _check_upgrade(engine) -> None:
@@ -53,8 +66,8 @@ def _check_upgrade(engine) -> None:
         assert conn.execute(text("SELECT value FROM contacts")).scalar() == "03-1234-5678"
         assert conn.execute(text("SELECT count FROM crisis_events")).scalar() == 4
 
-    # ensure_database keeps staff data: the directory is not empty, so no seed on top.
-    assert db.ensure_database(engine) is False
+    # ensure_directory keeps staff data: the directory is not empty, so no seed on top.
+    assert ensure_directory(engine) is False
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM services")).scalar() == 1
 
@@ -75,7 +88,7 @@ def test_downgrade_and_upgrade_again(tmp_path):
     from alembic import command
 
     engine = db.make_engine(f"sqlite:///{tmp_path / 'down.sqlite3'}")
-    db.ensure_database(engine)
+    ensure_directory(engine)
     with engine.begin() as conn:
         cfg = db.alembic_config(engine)
         cfg.attributes["connection"] = conn

@@ -1,10 +1,12 @@
 """Repository behaviour on SQLite and on PostgreSQL (PostgreSQL must be reachable)."""
+
 from datetime import date, datetime, timezone
 
 from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import sessionmaker
 
 from tsunagari import db
+from tsunagari.directory.bootstrap import ensure_directory
 from tsunagari.directory.lookup import LookupRequest, find_services
 from tsunagari.directory.models import Contact, CrisisEvent, Organisation, Service
 from tsunagari.directory.repository import (
@@ -21,11 +23,11 @@ def sessions(engine):
     return sessionmaker(bind=engine, future=True, expire_on_commit=False)
 
 
-def test_ensure_database_migrates_seeds_once(any_engine):
-    assert db.ensure_database(any_engine) is True
-    assert db.ensure_database(any_engine) is False  # memoised in-process
-    db._ensured.clear()
-    assert db.ensure_database(any_engine) is False  # not empty any more: no second seed
+def test_ensure_directory_migrates_seeds_once(any_engine):
+    assert ensure_directory(any_engine) is True
+    assert ensure_directory(any_engine) is False  # memoised in-process
+    db.reset()  # forgets the engines it prepared
+    assert ensure_directory(any_engine) is False  # not empty any more: no second seed
     with sessions(any_engine).begin() as s:
         assert s.execute(select(func.count(Service.id))).scalar() == 43
         assert s.execute(select(func.count(Organisation.id))).scalar() == 25
@@ -34,23 +36,31 @@ def test_ensure_database_migrates_seeds_once(any_engine):
 
 
 def test_hidden_until_staff_add_a_verified_contact(any_engine):
-    db.ensure_database(any_engine)
+    ensure_directory(any_engine)
     factory = sessions(any_engine)
     with factory.begin() as s:
         sherpa = s.execute(select(Service).where(Service.key == "my-sherpa-online")).scalar_one()
         assert sherpa.public is False
-        sherpa.contacts.append(Contact(kind="url", value="https://example.org/sherpa", source="staff",
-                                       verified_on=date(2026, 11, 27), confidence="verified"))
+        sherpa.contacts.append(
+            Contact(
+                kind="url",
+                value="https://example.org/sherpa",
+                source="staff",
+                verified_on=date(2026, 11, 27),
+                confidence="verified",
+            )
+        )
         refresh_visibility(s)
         assert sherpa.public is True
     with factory.begin() as s:
-        result = find_services(s, LookupRequest(category="counseling", channel="online", limit=10,
-                                                at=tokyo("2026-11-24T10:00")))
+        result = find_services(
+            s, LookupRequest(category="counseling", channel="online", limit=10, at=tokyo("2026-11-24T10:00"))
+        )
         assert "my-sherpa-online" in [c.service_id for c in result.cards]
 
 
 def test_lookup_same_answer_on_both_backends(any_engine):
-    db.ensure_database(any_engine)
+    ensure_directory(any_engine)
     with sessions(any_engine).begin() as s:
         result = find_services(s, LookupRequest(category="counseling", when="now", at=tokyo("2026-11-29T23:30")))
     # Fully verified line first; あなたのいばしょ's only contact is a partly (dated) fact.
@@ -58,7 +68,7 @@ def test_lookup_same_answer_on_both_backends(any_engine):
 
 
 def test_crisis_events_are_aggregate_counts_only(any_engine):
-    db.ensure_database(any_engine)
+    ensure_directory(any_engine)
     columns = {c["name"] for c in inspect(any_engine).get_columns("crisis_events")}
     assert columns == {"id", "event_date", "hour", "channel", "count"}
     factory = sessions(any_engine)

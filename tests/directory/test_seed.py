@@ -1,8 +1,9 @@
 """The hand-written seed: loads, follows the sheet's display rules, hides what must be hidden."""
+
 from sqlalchemy import select
 
 from tsunagari.directory.models import Contact, Organisation, Service
-from tsunagari.directory.repository import contact_showable, service_hidden_reasons
+from tsunagari.directory.visibility import contact_showable, service_hidden_reasons
 
 
 def services(session):
@@ -21,9 +22,19 @@ def test_hidden_orgs_stay_in_the_database(session):
     for key in ("habikone", "legika"):
         assert orgs[key].hidden and not orgs[key].public
     by_key = services(session)
-    for key in ("habikone-space", "legika-space", "my-sherpa-online", "hoken-center-kokoro", "yell-shinagawa",
-                "koritsu-9999", "young-corner", "tokyo-wakamono-hellowork", "chubu-mental-health-center",
-                "hellowork-shinagawa", "saposute-shinagawa"):
+    for key in (
+        "habikone-space",
+        "legika-space",
+        "my-sherpa-online",
+        "hoken-center-kokoro",
+        "yell-shinagawa",
+        "koritsu-9999",
+        "young-corner",
+        "tokyo-wakamono-hellowork",
+        "chubu-mental-health-center",
+        "hellowork-shinagawa",
+        "saposute-shinagawa",
+    ):
         assert by_key[key].public is False, key
         assert service_hidden_reasons(by_key[key]), key
 
@@ -83,11 +94,13 @@ def test_unverified_operator_name_is_not_shown(session):
 
     from .conftest import tokyo
 
-    result = find_services(session, LookupRequest(category="crisis_line", channel="line", limit=10,
-                                                  at=tokyo("2026-11-24T18:00")))
+    result = find_services(
+        session, LookupRequest(category="crisis_line", channel="line", limit=10, at=tokyo("2026-11-24T18:00"))
+    )
     card = next(c for c in result.cards if c.service_id == "ikizurabit")
     assert card.organisation == ""
     assert card.today_hours == "受付時間は確認中です" and card.open_now is None
-    yorisoi = find_services(session, LookupRequest(category="crisis_line", channel="phone", limit=10,
-                                                   at=tokyo("2026-11-24T18:00")))
+    yorisoi = find_services(
+        session, LookupRequest(category="crisis_line", channel="phone", limit=10, at=tokyo("2026-11-24T18:00"))
+    )
     assert next(c for c in yorisoi.cards if c.service_id == "yorisoi-hotline").organisation == ""

@@ -3,12 +3,13 @@
 These tests need `make train` first (`make test` does it). The model path
 can be overridden with TSUNAGARI_MODEL.
 """
+
 from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable, Dict, List
 
 import pytest
 import yaml
@@ -22,11 +23,11 @@ def load_yaml(relative: str):
         return yaml.safe_load(handle)
 
 
-_FIGURES: List[str] = []
+_FIGURES: list[str] = []
 
 
 @pytest.fixture(scope="session")
-def figures() -> List[str]:
+def figures() -> list[str]:
     """Measured figures, printed at the end of the run (see below)."""
     return _FIGURES
 
@@ -39,7 +40,7 @@ def pytest_terminal_summary(terminalreporter):
 
 
 @pytest.fixture(scope="session")
-def parse() -> Callable[[List[str]], List[Dict]]:
+def parse() -> Callable[[list[str]], list[dict]]:
     """Parse a batch of texts with the trained NLU pipeline."""
     assert MODEL.exists(), f"trained model not found at {MODEL}: run `make train`"
     from rasa.core.agent import Agent
@@ -47,7 +48,7 @@ def parse() -> Callable[[List[str]], List[Dict]]:
     loop = asyncio.new_event_loop()
     agent = Agent.load(str(MODEL))
 
-    def _parse(texts: List[str]) -> List[Dict]:
+    def _parse(texts: list[str]) -> list[dict]:
         async def _all():
             return [await agent.parse_message(text) for text in texts]
 
@@ -58,7 +59,7 @@ def parse() -> Callable[[List[str]], List[Dict]]:
 
 
 @pytest.fixture(scope="session")
-def parse_sequence(parse) -> Callable[[List[str]], Dict]:
+def parse_sequence(parse) -> Callable[[list[str]], dict]:
     """Parse the last turn of a conversation, with the earlier user turns in the tracker.
 
     The risk scorer reads the tracker (risk that builds over several turns),
@@ -72,7 +73,7 @@ def parse_sequence(parse) -> Callable[[List[str]], Dict]:
     loop = asyncio.new_event_loop()
     agent = Agent.load(str(MODEL))
 
-    def _parse(turns: List[str]) -> Dict:
+    def _parse(turns: list[str]) -> dict:
         tracker = DialogueStateTracker("model-test", slots=[])
         for text in turns[:-1]:
             tracker.update(UserUttered(text, {"name": "express_loneliness", "confidence": 1.0}))

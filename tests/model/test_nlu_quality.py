@@ -4,6 +4,7 @@ The sets under tests/nlu_heldout/ are never used for training. Thresholds
 are set a little under the measured figures so that a real regression
 fails `make test`; the figures themselves are printed with `-s`.
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -37,12 +38,14 @@ def test_routing_of_explicit_needs(parse, figures):
     items = load_yaml("tests/nlu_heldout/routing.yml")["routing"]
     results = parse([item["text"] for item in items])
     misses = []
-    for item, result in zip(items, results):
+    for item, result in zip(items, results, strict=True):
         category = CATEGORY_BY_INTENT.get(result["intent"]["name"])
         if category != item["expect"]:
             misses.append((item["expect"], result["intent"]["name"], item["text"]))
     accuracy = 1 - len(misses) / len(items)
-    figures.append(f"routing accuracy (support_category) = {accuracy:.3f} on {len(items)} messages; misses: "
-                   f"{dict(Counter(m[0] for m in misses))}")
+    figures.append(
+        f"routing accuracy (support_category) = {accuracy:.3f} on {len(items)} messages; misses: "
+        f"{dict(Counter(m[0] for m in misses))}"
+    )
     detail = "\n".join(f"  expected {e}, got {g}: {t}" for e, g, t in misses)
     assert accuracy >= ROUTING_ACCURACY_THRESHOLD, f"routing accuracy {accuracy:.3f}\n{detail}"

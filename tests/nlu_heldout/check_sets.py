@@ -10,6 +10,7 @@ Run from the repository root:  .venv/bin/python tests/nlu_heldout/check_sets.py
 - routing.yml has at least 40 messages per support_category.
 Exit status 1 on any violation. (Not named test_*: pytest does not collect it.)
 """
+
 from __future__ import annotations
 
 import collections
@@ -46,7 +47,7 @@ def main() -> int:
         for text, intent in examples(Path(f)):
             counts[intent] += 1
             train.setdefault(norm(text), {})[intent] = text
-    for key, intents in train.items():
+    for intents in train.values():
         if len(intents) > 1:
             errors.append(f"training text in several intents: {intents}")
     print("training:", dict(sorted(counts.items())), "total", sum(counts.values()))

@@ -1,4 +1,5 @@
 """Crisis-mode answers (tsunagari.safety.crisis_dialogue): what is said, in which order."""
+
 from __future__ import annotations
 
 import re
@@ -36,9 +37,8 @@ def test_the_crisis_reply_puts_119_110_before_the_lines_and_asks_about_safety_la
     assert "安全" in last["text"]
     payloads = [b["payload"] for b in last["buttons"]]
     assert payloads == ["/crisis_safe", "/crisis_unsafe", "/dont_know"]
-    lines = [m for m in reply.messages if m.get("custom")]
-    assert lines and lines[0]["custom"]["type"] == "crisis_contacts"
-    assert [c["value"] for c in lines[0]["custom"]["contacts"]][:2] == ["119", "110"]
+    lines = [m for m in reply.messages if m.get("contacts")]
+    assert lines and [c["value"] for c in lines[0]["contacts"]][:2] == ["119", "110"]
 
 
 def test_contacts_come_from_the_seed_and_are_24_hour_services():
@@ -49,6 +49,9 @@ def test_contacts_come_from_the_seed_and_are_24_hour_services():
             assert service["hours"]["spec"] == "24h", contact.key
             assert contact.value in [str(c["value"]) for c in service["contacts"]]
             assert service["confidence"] == "verified", contact.key
+            shown = next(c for c in service["contacts"] if str(c["value"]) == contact.value)
+            # a "partly" fact is shown with its source date beside it
+            assert (shown["confidence"] == "verified") or contact.note, contact.key
 
 
 def test_english_reply_says_the_lines_answer_in_japanese():
@@ -59,7 +62,14 @@ def test_english_reply_says_the_lines_answer_in_japanese():
 
 @pytest.mark.parametrize(
     "text, lang",
-    [("i want to die", "en"), ("I can't do this anymore", "en"), ("しにたい", "ja"), ("ok", "ja"), ("", "ja"), ("もう無理 lol", "ja")],
+    [
+        ("i want to die", "en"),
+        ("I can't do this anymore", "en"),
+        ("しにたい", "ja"),
+        ("ok", "ja"),
+        ("", "ja"),
+        ("もう無理 lol", "ja"),
+    ],
 )
 def test_language_of(text, lang):
     assert cd.language_of(text) == lang
@@ -122,7 +132,7 @@ def test_openings_never_repeat_twice_in_a_row():
 def test_pinned_lines_carry_119_110_and_the_24_hour_lines():
     pinned = cd.pinned_lines()
     assert "119" in pinned["text"] and "03-3264-4343" in pinned["text"]
-    assert pinned["custom"]["type"] == "crisis_contacts"
+    assert [c["value"] for c in pinned["contacts"]][:2] == ["119", "110"]
 
 
 def test_check_and_hyperbole_do_not_enter_crisis_mode_and_offer_buttons():

@@ -5,16 +5,13 @@ from __future__ import annotations
 import logging
 
 import pytest
+from rasa.engine.graph import ExecutionContext
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
 
-pytest.importorskip("rasa")
-
-from rasa.engine.graph import ExecutionContext  # noqa: E402
-from rasa.engine.storage.local_model_storage import LocalModelStorage  # noqa: E402
-from rasa.engine.storage.resource import Resource  # noqa: E402
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT  # noqa: E402
-from rasa.shared.nlu.training_data.message import Message  # noqa: E402
-
-from components.crisis_matcher import CrisisMatcher  # noqa: E402
+from components.crisis_matcher import CrisisMatcher
 
 
 @pytest.fixture

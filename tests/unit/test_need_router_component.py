@@ -1,4 +1,5 @@
 """The NeedRouter component: an explicit need overrides a non-route intent."""
+
 from __future__ import annotations
 
 import pytest

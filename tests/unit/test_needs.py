@@ -1,4 +1,5 @@
 """Deterministic need detection: explicit needs route, feelings do not."""
+
 import pytest
 
 from tsunagari.needs import detect_need, need_scores

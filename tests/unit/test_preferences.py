@@ -1,4 +1,5 @@
 """Typed answers to the referral form map to canonical slot values."""
+
 import pytest
 
 from tsunagari.preferences import CHANNELS, TIMES, clear_preference, parse_channel, parse_time
@@ -54,8 +55,9 @@ def test_parse_time(text, expected):
 
 
 def test_values_are_the_slot_values_of_the_domain():
-    import yaml
     from pathlib import Path
+
+    import yaml
 
     domain = yaml.safe_load((Path(__file__).resolve().parents[2] / "domain.yml").read_text(encoding="utf-8"))
     assert tuple(domain["slots"]["contact_channel"]["values"]) == CHANNELS

@@ -1,4 +1,5 @@
 """tsunagari.safety.decide: the lexicon is the floor, a high risk score always wins."""
+
 from __future__ import annotations
 
 import pytest
@@ -62,4 +63,4 @@ def test_risk_model_needs_both_classes():
 
 def test_corpus_risk_wins_on_duplicates():
     texts, labels = corpus_from_sets([["x"]], [["x", "y"]])
-    assert dict(zip(texts, labels)) == {"x": 1, "y": 0}
+    assert dict(zip(texts, labels, strict=True)) == {"x": 1, "y": 0}

@@ -56,8 +56,7 @@ def test_set_sizes_and_kinds():
     assert len(NEAR_MISS) >= 120
     assert len(HYPERBOLE) >= 30
     kinds = {m["kind"] for m in CRISIS}
-    for kind in ("direct", "indirect", "method", "slang", "typo", "emoji",
-                 "halfwidth", "english", "long", "mixed"):
+    for kind in ("direct", "indirect", "method", "slang", "typo", "emoji", "halfwidth", "english", "long", "mixed"):
         assert kind in kinds, kind
     for messages in (CRISIS, NEAR_MISS, HYPERBOLE):
         assert all(isinstance(m["text"], str) and m["text"].strip() for m in messages)
@@ -80,11 +79,7 @@ def _training_texts() -> set:
 
 def test_no_test_sentence_is_training_data():
     training = _training_texts()
-    leaked = [
-        m["text"]
-        for m in CRISIS + NEAR_MISS + HYPERBOLE
-        if normalize(m["text"]) in training
-    ]
+    leaked = [m["text"] for m in CRISIS + NEAR_MISS + HYPERBOLE if normalize(m["text"]) in training]
     assert not leaked, f"test sentences found in data/nlu/: {leaked}"
 
 
@@ -101,21 +96,13 @@ def test_no_duplicates_inside_the_sets():
 
 # ------------------------------------------------------- recall and precision
 def test_recall_is_100_percent_on_crisis_expressions():
-    misses = [
-        (m["kind"], m["text"], assess(m["text"]).level)
-        for m in CRISIS
-        if assess(m["text"]).level != "crisis"
-    ]
+    misses = [(m["kind"], m["text"], assess(m["text"]).level) for m in CRISIS if assess(m["text"]).level != "crisis"]
     recall = 1 - len(misses) / len(CRISIS)
     assert not misses, f"recall {recall:.1%} on {len(CRISIS)} messages; misses: {misses}"
 
 
 def test_false_positive_rate_on_near_misses():
-    hits = [
-        (m["kind"], m["text"], assess(m["text"]).group)
-        for m in NEAR_MISS
-        if assess(m["text"]).level == "crisis"
-    ]
+    hits = [(m["kind"], m["text"], assess(m["text"]).group) for m in NEAR_MISS if assess(m["text"]).level == "crisis"]
     rate = len(hits) / len(NEAR_MISS)
     assert rate <= MAX_FALSE_POSITIVE_RATE, (
         f"false-positive rate {rate:.1%} ({len(hits)}/{len(NEAR_MISS)}) "
@@ -144,18 +131,18 @@ def test_round2_sets_sizes():
 
 
 def test_hyperbole_set_is_hyperbole():
-    wrong = [
-        (m["text"], assess(m["text"]).level)
-        for m in HYPERBOLE
-        if assess(m["text"]).level != "hyperbole"
-    ]
+    wrong = [(m["text"], assess(m["text"]).level) for m in HYPERBOLE if assess(m["text"]).level != "hyperbole"]
     assert not wrong, f"{len(wrong)}/{len(HYPERBOLE)} not hyperbole: {wrong}"
 
 
 @pytest.mark.parametrize(
     "text",
-    ["死ぬほど眠いし死にたい", "恥ずかしすぎて死ねる、消えたい", "課題多すぎて死ぬ。もう終わりにしたい",
-     "笑い死ぬかと思ったけど、本当はリスカしてる"],
+    [
+        "死ぬほど眠いし死にたい",
+        "恥ずかしすぎて死ねる、消えたい",
+        "課題多すぎて死ぬ。もう終わりにしたい",
+        "笑い死ぬかと思ったけど、本当はリスカしてる",
+    ],
 )
 def test_hyperbole_never_masks_crisis(text):
     assert assess(text).level == "crisis"
@@ -186,10 +173,24 @@ def _variants(hiragana: str) -> list:
     ]
 
 
-_HALF = str.maketrans({
-    "シ": "ｼ", "ニ": "ﾆ", "タ": "ﾀ", "イ": "ｲ", "キ": "ｷ", "エ": "ｴ", "ナ": "ﾅ",
-    "ク": "ｸ", "リ": "ﾘ", "ス": "ｽ", "カ": "ｶ", "ジ": "ｼﾞ", "サ": "ｻ", "ツ": "ﾂ",
-})
+_HALF = str.maketrans(
+    {
+        "シ": "ｼ",
+        "ニ": "ﾆ",
+        "タ": "ﾀ",
+        "イ": "ｲ",
+        "キ": "ｷ",
+        "エ": "ｴ",
+        "ナ": "ﾅ",
+        "ク": "ｸ",
+        "リ": "ﾘ",
+        "ス": "ｽ",
+        "カ": "ｶ",
+        "ジ": "ｼﾞ",
+        "サ": "ｻ",
+        "ツ": "ﾂ",
+    }
+)
 
 
 @pytest.mark.parametrize("base", BASE)
@@ -200,17 +201,43 @@ def test_width_kana_spacing_emoji_variants(base):
 
 @pytest.mark.parametrize(
     "text",
-    ["死にたーい", "死にた〜い", "しにたぁい", "消えたぁぁい", "消えてぇ", "死にてぇ", "死にてー",
-     "ｼﾆﾀｲ", "ｷｴﾀｲ", "ﾀﾋにたい", "4にたい", "氏にたい", "ＯＤした", "ｵｰﾊﾞｰﾄﾞｰｽﾞ",
-     "I　ＷＡＮＴ　ｔｏ　ＤＩＥ", "kill   my self", "SUICIDE", "死.に.た.い", "死\nに\nた\nい",
-     "💊ためてる", "🔪で手首"],
+    [
+        "死にたーい",
+        "死にた〜い",
+        "しにたぁい",
+        "消えたぁぁい",
+        "消えてぇ",
+        "死にてぇ",
+        "死にてー",
+        "ｼﾆﾀｲ",
+        "ｷｴﾀｲ",
+        "ﾀﾋにたい",
+        "4にたい",
+        "氏にたい",
+        "ＯＤした",
+        "ｵｰﾊﾞｰﾄﾞｰｽﾞ",
+        "I　ＷＡＮＴ　ｔｏ　ＤＩＥ",
+        "kill   my self",
+        "SUICIDE",
+        "死.に.た.い",
+        "死\nに\nた\nい",
+        "💊ためてる",
+        "🔪で手首",
+    ],
 )
 def test_spelling_variants(text):
     assert assess(text).level == "crisis"
 
 
 # ---------------------------------------------------------------- exclusions
-CRISIS_PHRASES = ["死にたい", "消えたい", "もう終わりにしたい", "リスカした", "薬をためてる", "今までありがとう、さようなら"]
+CRISIS_PHRASES = [
+    "死にたい",
+    "消えたい",
+    "もう終わりにしたい",
+    "リスカした",
+    "薬をためてる",
+    "今までありがとう、さようなら",
+]
 
 
 def test_exclusions_do_not_hide_crisis_next_to_them():
@@ -218,8 +245,12 @@ def test_exclusions_do_not_hide_crisis_next_to_them():
     failures = []
     for m in NEAR_MISS:
         for phrase in CRISIS_PHRASES:
-            for text in (f"{m['text']}。{phrase}", f"{phrase}。{m['text']}",
-                         f"{m['text']} {phrase}", f"{phrase}、{m['text']}"):
+            for text in (
+                f"{m['text']}。{phrase}",
+                f"{phrase}。{m['text']}",
+                f"{m['text']} {phrase}",
+                f"{phrase}、{m['text']}",
+            ):
                 if assess(text).level != "crisis":
                     failures.append(text)
     assert not failures, f"{len(failures)} combinations lost the crisis: {failures[:20]}"
@@ -227,10 +258,18 @@ def test_exclusions_do_not_hide_crisis_next_to_them():
 
 @pytest.mark.parametrize(
     "text",
-    ["自殺予防のポスター見たら死にたくなった", "自殺予防週間とか言うけど、自殺したい", "ファイルが消えた、私も消えたい",
-     "電気が消えた部屋でいなくなりたいと思ってる", "肩が痛いし、もう楽になりたい", "ゲームで死んだ、現実でも死にたい",
-     "死亡保険に入ってるから、私が死んだら家族は楽になる", "バイトを辞めたい、人生も辞めたい",
-     "仕事早く終わりたい、っていうか全部終わらせたい", "清水の舞台から飛び降りるつもりで言うけど死にたい"],
+    [
+        "自殺予防のポスター見たら死にたくなった",
+        "自殺予防週間とか言うけど、自殺したい",
+        "ファイルが消えた、私も消えたい",
+        "電気が消えた部屋でいなくなりたいと思ってる",
+        "肩が痛いし、もう楽になりたい",
+        "ゲームで死んだ、現実でも死にたい",
+        "死亡保険に入ってるから、私が死んだら家族は楽になる",
+        "バイトを辞めたい、人生も辞めたい",
+        "仕事早く終わりたい、っていうか全部終わらせたい",
+        "清水の舞台から飛び降りるつもりで言うけど死にたい",
+    ],
 )
 def test_crisis_survives_a_harmless_phrase(text):
     assert assess(text).level == "crisis"
@@ -238,8 +277,18 @@ def test_crisis_survives_a_harmless_phrase(text):
 
 @pytest.mark.parametrize(
     "text",
-    ["自殺予防週間のポスターを見た", "自殺対策のボランティア", "ファイルが消えた", "電気が消えた", "肩が痛い",
-     "バイトを辞めたい", "死亡保険", "殺虫剤", "死ぬほど笑った", "ゲームで死んだ"],
+    [
+        "自殺予防週間のポスターを見た",
+        "自殺対策のボランティア",
+        "ファイルが消えた",
+        "電気が消えた",
+        "肩が痛い",
+        "バイトを辞めたい",
+        "死亡保険",
+        "殺虫剤",
+        "死ぬほど笑った",
+        "ゲームで死んだ",
+    ],
 )
 def test_safe_contexts_are_not_crisis(text):
     assert assess(text).level != "crisis"
@@ -287,7 +336,14 @@ def test_lexicon_is_versioned_and_well_formed():
     lexicon = load_lexicon()
     assert lexicon.version == version
     assert {g.name for g in lexicon.crisis} >= {
-        "ideation_direct", "indirect", "self_harm", "method", "farewell", "slang", "english"}
+        "ideation_direct",
+        "indirect",
+        "self_harm",
+        "method",
+        "farewell",
+        "slang",
+        "english",
+    }
     assert {g.name for g in lexicon.hyperbole} == {"hyperbole"}
     for group in lexicon.groups + lexicon.exclusions:
         assert group.canonical, group.name
@@ -339,13 +395,13 @@ def test_all_kana_transliteration_keeps_recall_and_precision():
     <= 5 % false positives on the near-miss set. Readings are imperfect
     (逝きたい -> イキたい is also 行きたい), hence the margins.
     """
-    dictionary = pytest.importorskip("sudachipy.dictionary")
+    from sudachipy import dictionary  # part of GiNZA: a missing one is a broken venv (make setup)
+
     tokenizer = dictionary.Dictionary().create()
 
     def kana(text: str) -> str:
         return "".join(
-            t.reading_form() if re.search("[一-龯々]", t.surface()) else t.surface()
-            for t in tokenizer.tokenize(text)
+            t.reading_form() if re.search("[一-龯々]", t.surface()) else t.surface() for t in tokenizer.tokenize(text)
         )
 
     misses = [m["text"] for m in CRISIS if assess(kana(m["text"])).level != "crisis"]

@@ -4,13 +4,14 @@ Times are minutes from a day's midnight in Asia/Tokyo (no DST, so minute
 arithmetic is exact). A span that closes after 1440 runs into the next day
 (17:00–翌5:30 = 1020..1770); a later day's spans never cancel that spill-over.
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import lru_cache
-from typing import Iterable, Mapping
 
 import jpholiday
 
@@ -29,10 +30,6 @@ Interval = tuple[int, int, bool]
 def is_holiday(day: date) -> bool:
     """Japanese public holiday (incl. substitute holidays), from jpholiday."""
     return bool(jpholiday.is_holiday(day))
-
-
-def holiday_name(day: date) -> str | None:
-    return jpholiday.is_holiday_name(day)
 
 
 def is_weekend_or_holiday(day: date) -> bool:
@@ -55,7 +52,7 @@ class Schedule:
         hours_type: str,
         holiday_rule: str,
         rows: Iterable[tuple[str, int | None, int, int]],
-    ) -> "Schedule":
+    ) -> Schedule:
         """rows: (day_kind, day, opens_min, closes_min) as stored in opening_hours."""
         weekly: list[list[Span]] = [[] for _ in range(7)]
         monthly: dict[int, list[Span]] = {}

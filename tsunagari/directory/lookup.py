@@ -4,14 +4,20 @@ Only facts that may be shown reach a card: verified facts, and partly facts
 together with their date. Ranking puts services open at the requested time
 first; when nothing fits, the result says so (exact=False) and offers the
 nearest honest alternative instead of an empty answer.
+
+A card carries every string a resident reads (labels, the hours line, the
+check date at the source's precision), so the text card here, the LINE Flex
+bubble and the web widget only lay it out and can never disagree on a fact.
 """
+
 from __future__ import annotations
 
 import re
-from operator import attrgetter
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, Iterable, Sequence
+from operator import attrgetter
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -25,9 +31,13 @@ from .snapshot import ContactFact, DirectorySnapshot, Entry, get_snapshot
 REQUEST_CHANNELS = ("in_person", "phone", "chat", "line", "online")
 WHEN_VALUES = ("now", "weekday_day", "evening", "weekend")
 # Requested channel -> service channels that satisfy it ("chat" also means LINE).
-CHANNEL_MATCH = {"chat": ("chat", "line"), "line": ("line",), "phone": ("phone",),
-                 "in_person": ("in_person",), "online": ("online",)}
-CONTACT_FOR_CHANNEL = {"phone": "phone", "line": "line", "chat": "url", "online": "url", "in_person": "address"}
+CHANNEL_MATCH = {
+    "chat": ("chat", "line"),
+    "line": ("line",),
+    "phone": ("phone",),
+    "in_person": ("in_person",),
+    "online": ("online",),
+}
 # Categories where an open 24-hour listening line is a fair alternative when nothing fits.
 ALT_24H_CATEGORIES = ("counseling", "crisis_line", "free_space", "community_event")
 HORIZON_DAYS = 7
@@ -69,9 +79,10 @@ class LookupRequest:
 @dataclass(frozen=True)
 class Contact:
     kind: str  # phone | url | line | address
-    label: str  # what to display, e.g. 「0120-783-556」
+    label: str  # a button or link label, e.g. 「0120-783-556」
     value: str  # tel-able digits for phone, URL, LINE URL/ID/name, address
     note: str | None = None  # 「最終確認: 2021年」 for partly facts
+    text: str = ""  # the full line, e.g. 「電話: 0120-783-556（最終確認: 2021年）」
 
 
 @dataclass(frozen=True)
@@ -92,6 +103,11 @@ class ServiceCard:
     last_verified_text: str = ""  # oldest date of the main facts, at the source's precision
     fully_verified: bool = False  # every shown fact is 'verified'
     entry_note: str | None = None  # verified_note when the entry or its hours (not a contact) is partly
+    # Display strings: channels show these as they are.
+    hours_text: str = ""  # 「時間: 今日 9:00〜17:00」
+    open_now_text: str = ""  # 「いま受付中です」 when open_now is True
+    reasons_title: str = ""  # 「おすすめの理由」 when there are reasons
+    verified_text: str = ""  # 「情報の確認: 2024年3月」 or the dated partly note
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -236,8 +252,13 @@ class _Candidate:
         self.rank: tuple = ()
 
 
-def _select(snapshot: DirectorySnapshot, category: str | None, channels: Iterable[str] | None,
-            age: int | None, include_emergency: bool) -> list[_Candidate]:
+def _select(
+    snapshot: DirectorySnapshot,
+    category: str | None,
+    channels: Iterable[str] | None,
+    age: int | None,
+    include_emergency: bool,
+) -> list[_Candidate]:
     if category is None:
         pool: Iterable[Entry] = snapshot.entries
     elif channels:
@@ -249,15 +270,15 @@ def _select(snapshot: DirectorySnapshot, category: str | None, channels: Iterabl
     for e in pool:
         if e.emergency and not include_emergency:
             continue
-        if age is not None and ((e.age_min is not None and e.age_min > age)
-                                or (e.age_max is not None and e.age_max < age)):
+        if age is not None and (
+            (e.age_min is not None and e.age_min > age) or (e.age_max is not None and e.age_max < age)
+        ):
             continue
         out.append(_Candidate(e))
     return out
 
 
-def _evaluate(cands: list[_Candidate], request: LookupRequest, windows: list[tuple[int, int]],
-              minute: int) -> None:
+def _evaluate(cands: list[_Candidate], request: LookupRequest, windows: list[tuple[int, int]], minute: int) -> None:
     """Tier (0 open at the requested time, 1 fits later, 2 unknown, 3 no fit) and fit score.
 
     The hot loop of every lookup, so it is written for speed (locals, no helper calls).
@@ -299,8 +320,12 @@ def _evaluate(cands: list[_Candidate], request: LookupRequest, windows: list[tup
                 c.tier = 2
             elif fit <= minute:
                 c.tier = 0
-                if open_now and open_end is not None and e.hours_type != "24h" \
-                        and open_end - minute <= CLOSING_SOON_MIN:
+                if (
+                    open_now
+                    and open_end is not None
+                    and e.hours_type != "24h"
+                    and open_end - minute <= CLOSING_SOON_MIN
+                ):
                     score -= 3  # closing within half an hour: others first
             else:
                 c.tier = 1
@@ -344,23 +369,43 @@ def _contact_card(c: ContactFact) -> Contact:
     note = None
     if c.confidence != "verified":
         note = msg("contact.dated", date=format_date_ja(c.verified_on, c.verified_precision))
+    value = c.value
     if c.kind == "phone":
-        label = (msg("contact.phone_with_label", number=c.value, label=c.label) if c.label
-                 else msg("contact.phone", number=c.value))
-        return Contact("phone", label, phone_digits(c.value), note)
-    if c.kind == "url":
-        return Contact("url", c.label or msg("contact.url"), c.value, note)
-    if c.kind == "line":
+        label = (
+            msg("contact.phone_with_label", number=c.value, label=c.label)
+            if c.label
+            else msg("contact.phone", number=c.value)
+        )
+        value = phone_digits(c.value)
+    elif c.kind == "url":
+        label = c.label or msg("contact.url")
+    elif c.kind == "line":
         if c.value.startswith(("http://", "https://")):
             label = c.label or msg("contact.line_url")
         elif c.value.startswith("@"):
             label = msg("contact.line_id", id=c.value)
         else:
             label = msg("contact.line_name", name=c.value)
-        return Contact("line", label, c.value, note)
-    label = (msg("contact.address_with_label", address=c.value, label=c.label) if c.label
-             else msg("contact.address", address=c.value))
-    return Contact("address", label, c.value, note)
+    else:
+        label = (
+            msg("contact.address_with_label", address=c.value, label=c.label)
+            if c.label
+            else msg("contact.address", address=c.value)
+        )
+    return Contact(c.kind, label, value, note, _contact_text(c.kind, label, c.value, note))
+
+
+def _contact_text(kind: str, label: str, value: str, note: str | None) -> str:
+    """One readable line: a link's address is spelled out, since a text bubble cannot link a label."""
+    text = msg(f"card.contact_prefix.{kind}")
+    if kind in ("url", "line") and value.startswith(("http://", "https://")):
+        default = msg("contact.url") if kind == "url" else msg("contact.line_url")
+        text += value if label == default else msg("card.link_with_label", url=value, label=label)
+    else:
+        text += label
+    if note:
+        text += msg("card.contact_note", note=note)
+    return text
 
 
 def _today_hours(e: Entry, at: datetime) -> str:
@@ -441,30 +486,40 @@ def _build_card(c: _Candidate, request: LookupRequest) -> ServiceCard:
     verified_note = None
     if partly:
         verified_note = msg("contact.dated", date=format_date_ja(*min(partly, key=lambda dp: dp[0])))
-    main = [(conf, d, p) for i, (conf, d, p) in enumerate(facts)
-            if d is not None and (i < n_main or conf == "verified")]
+    main = [
+        (conf, d, p) for i, (conf, d, p) in enumerate(facts) if d is not None and (i < n_main or conf == "verified")
+    ]
     main_partly = [(d, p) for conf, d, p in main if conf == "partly"]
     main_oldest = min(((d, p) for _, d, p in main), key=lambda dp: dp[0], default=oldest)
-    entry_note = (msg("contact.dated", date=format_date_ja(*min(main_partly, key=lambda dp: dp[0])))
-                  if main_partly else None)
+    entry_note = (
+        msg("contact.dated", date=format_date_ja(*min(main_partly, key=lambda dp: dp[0]))) if main_partly else None
+    )
     notes = [n for n in (e.hours_note if e.hours_shown else None, e.notes) if n]
+    today_hours = _today_hours(e, request.at)
+    reasons = _reasons(c, request)
+    last_verified_text = format_date_ja(*main_oldest)
+    verified_text = msg("card.partly", note=entry_note) if entry_note else msg("card.verified", date=last_verified_text)
     return ServiceCard(
         service_id=e.key,
         name=e.name,
         organisation=e.org_name if e.org_confidence == "verified" else "",
         description=e.description,
         contacts=[_contact_card(x) for x in contacts],
-        today_hours=_today_hours(e, request.at),
-        reasons=_reasons(c, request),
+        today_hours=today_hours,
+        reasons=reasons,
         open_now=c.open_now,
         last_verified=oldest[0],
         verified_note=verified_note,
         category=e.category,
         channels=list(e.channels),
         notes=notes,
-        last_verified_text=format_date_ja(*main_oldest),
+        last_verified_text=last_verified_text,
         fully_verified=not partly and all(conf == "verified" for conf, _, _ in facts),
         entry_note=entry_note,
+        hours_text=msg("card.hours", hours=today_hours),
+        open_now_text=msg("card.open_now") if c.open_now is True else "",
+        reasons_title=msg("card.reasons_title") if reasons else "",
+        verified_text=verified_text,
     )
 
 
@@ -505,11 +560,15 @@ def find_services(session: Session, request: LookupRequest) -> LookupResult:
     if nxt is not None:
         c, start = nxt
         when_dt = _minute_to_dt(at, start)
-        notes.append(msg("notes.no_match_next", name=c.e.name, day=_day_label(at.date(), when_dt.date()),
-                         clock=_clock(start)))
+        notes.append(
+            msg("notes.no_match_next", name=c.e.name, day=_day_label(at.date(), when_dt.date()), clock=_clock(start))
+        )
     else:
-        notes.append(msg("notes.no_match") if candidates or not (request.channel or request.age)
-                     else msg("notes.no_match_filters"))
+        notes.append(
+            msg("notes.no_match")
+            if candidates or not (request.channel or request.age)
+            else msg("notes.no_match_filters")
+        )
     if alt is not None:
         notes.append(msg("notes.alt_24h", name=alt.e.name))
     lead_with_open = request.when in (None, "now")
@@ -551,8 +610,7 @@ def _next_opening(candidates: list[_Candidate], minute: int) -> tuple[_Candidate
 
 def _open_24h_line(snapshot: DirectorySnapshot, request: LookupRequest, minute: int) -> _Candidate | None:
     """An open-now 24-hour listening line (never 110/119), preferring the requested channel."""
-    lines = [c for c in _select(snapshot, "crisis_line", None, request.age, False)
-             if c.e.hours_type == "24h"]
+    lines = [c for c in _select(snapshot, "crisis_line", None, request.age, False) if c.e.hours_type == "24h"]
     _evaluate(lines, request, bucket_windows("now", request.at), minute)
     lines = [c for c in lines if c.tier == 0]
     lines.sort(key=lambda c: (-c.score, not c.e.solid, -c.e.priority, c.e.name))
@@ -571,36 +629,19 @@ def find_emergency_contacts(session: Session, at: datetime | None = None) -> lis
     return [_build_card(c, request) for c in candidates]
 
 
-def lookup(request: LookupRequest) -> LookupResult:
-    """Adapter for the bot: make sure the database exists (first call only), then query."""
-    from ..db import ensure_database, session_scope
-
-    ensure_database()
-    with session_scope() as session:
-        return find_services(session, request)
-
-
 # --- chat text --------------------------------------------------------------------------
 
 
 def format_card_text(card: ServiceCard) -> str:
     """A compact multi-line Japanese text for a chat bubble, readable on a phone."""
-    lines = [msg("card.title", name=card.name), card.description]
-    for contact in card.contacts:
-        text = msg(f"card.contact_prefix.{contact.kind}")
-        if contact.kind in ("url", "line") and contact.value.startswith(("http://", "https://")):
-            default = msg("contact.url") if contact.kind == "url" else msg("contact.line_url")
-            text += contact.value if contact.label == default else msg(
-                "card.link_with_label", url=contact.value, label=contact.label)
-        else:
-            text += contact.label
-        if contact.note:
-            text += msg("card.contact_note", note=contact.note)
-        lines.append(text)
-    lines.append(msg("card.hours", hours=card.today_hours))
-    lines.extend(card.notes)
-    if card.entry_note:
-        lines.append(msg("card.partly", note=card.entry_note))
-    else:
-        lines.append(msg("card.verified", date=card.last_verified_text or format_date_ja(card.last_verified)))
+    lines = [msg("card.title", name=card.name)]
+    lines += [t for t in (card.organisation, card.open_now_text, card.description) if t]
+    if card.reasons:
+        lines.append(
+            msg("card.reasons", title=card.reasons_title, reasons=msg("card.reason_joiner").join(card.reasons))
+        )
+    lines += [contact.text for contact in card.contacts]
+    lines.append(card.hours_text)
+    lines += card.notes
+    lines.append(card.verified_text)
     return "\n".join(lines)

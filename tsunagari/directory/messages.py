@@ -1,4 +1,5 @@
 """Loads messages_ja.yml once; wording lives in YAML so it can be reviewed without code."""
+
 from __future__ import annotations
 
 from functools import lru_cache

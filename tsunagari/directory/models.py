@@ -4,6 +4,7 @@ Every fact that a resident could act on (a phone number, an address, opening
 hours) carries its own provenance: source text, the date the source shows and a
 confidence level, because the fact sheet is only partly confirmed.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -92,29 +93,6 @@ class Organisation(ProvenanceMixin, Base):
         order_by="Contact.position",
     )
 
-    def _contact(self, kind: str) -> "Contact | None":
-        return next((c for c in self.contacts if c.kind == kind), None)
-
-    @property
-    def website(self) -> str | None:
-        c = self._contact("url")
-        return c.value if c else None
-
-    @property
-    def phone(self) -> str | None:
-        c = self._contact("phone")
-        return c.value if c else None
-
-    @property
-    def line_url(self) -> str | None:
-        c = self._contact("line")
-        return c.value if c else None
-
-    @property
-    def address(self) -> str | None:
-        c = self._contact("address")
-        return c.value if c else None
-
 
 class Service(ProvenanceMixin, Base):
     __tablename__ = "services"
@@ -130,9 +108,7 @@ class Service(ProvenanceMixin, Base):
 
     id = Column(Integer, primary_key=True)
     key = Column(String(80), nullable=False, unique=True)
-    organisation_id = Column(
-        Integer, ForeignKey("organisations.id", ondelete="CASCADE"), nullable=False, index=True
-    )
+    organisation_id = Column(Integer, ForeignKey("organisations.id", ondelete="CASCADE"), nullable=False, index=True)
     name = Column(String(200), nullable=False)
     category = Column(String(20), nullable=False)  # primary category
     description = Column(Text, nullable=False)  # one line, plain Japanese
@@ -166,9 +142,7 @@ class Service(ProvenanceMixin, Base):
     updated_at = Column(DateTime(timezone=True), nullable=False, default=_utcnow, onupdate=_utcnow)
 
     organisation = relationship("Organisation", back_populates="services")
-    categories = relationship(
-        "ServiceCategory", back_populates="service", cascade="all, delete-orphan"
-    )
+    categories = relationship("ServiceCategory", back_populates="service", cascade="all, delete-orphan")
     channels = relationship("ServiceChannel", back_populates="service", cascade="all, delete-orphan")
     hours = relationship(
         "OpeningHours",
@@ -240,9 +214,7 @@ class Contact(ProvenanceMixin, Base):
     __table_args__ = (
         CheckConstraint(_in("kind", CONTACT_KINDS), name="kind"),
         CheckConstraint(_in("confidence", CONFIDENCE), name="confidence"),
-        CheckConstraint(
-            "(organisation_id IS NULL) <> (service_id IS NULL)", name="one_owner"
-        ),
+        CheckConstraint("(organisation_id IS NULL) <> (service_id IS NULL)", name="one_owner"),
     )
 
     id = Column(Integer, primary_key=True)

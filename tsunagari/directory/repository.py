@@ -3,6 +3,7 @@
 Callers own the transaction (tsunagari.db.session_scope), so an import or a
 seed either lands whole or not at all.
 """
+
 from __future__ import annotations
 
 import re
@@ -14,52 +15,15 @@ from sqlalchemy.orm import Session, selectinload
 
 from ..clock import to_tokyo
 from .models import (
-    Contact,
     CrisisEvent,
     DirectoryMeta,
     Organisation,
     Service,
 )
+from .snapshot import invalidate
+from .visibility import organisation_hidden_reasons, service_hidden_reasons
 
 _CHANNEL_RE = re.compile(r"^[a-z0-9_]{1,32}$")
-
-
-def fact_showable(confidence: str, verified_on: date | None) -> bool:
-    """verified facts are shown; partly facts only with a date; unverified never."""
-    if confidence == "verified":
-        return True
-    return confidence == "partly" and verified_on is not None
-
-
-def contact_showable(contact: Contact) -> bool:
-    return fact_showable(contact.confidence, contact.verified_on)
-
-
-def service_hidden_reasons(service: Service) -> list[str]:
-    """Why a service is not shown to residents (empty list = shown). Japanese, for staff."""
-    reasons = []
-    if service.hidden:
-        reasons.append(service.hidden_reason or "スタッフが非表示に設定")
-    org = service.organisation
-    if org is not None and org.hidden:
-        reasons.append(f"団体が非表示: {org.hidden_reason or 'スタッフが非表示に設定'}")
-    if service.confidence == "unverified":
-        reasons.append("窓口そのものが未確認")
-    if not any(contact_showable(c) for c in service.contacts):
-        reasons.append("住民に表示できる連絡先がない（確認済み、または日付のある一部確認の連絡先が必要）")
-    return reasons
-
-
-def organisation_hidden_reasons(org: Organisation) -> list[str]:
-    reasons = []
-    if org.hidden:
-        reasons.append(org.hidden_reason or "スタッフが非表示に設定")
-    reachable = any(contact_showable(c) for c in org.contacts) or any(
-        not service_hidden_reasons(s) for s in org.services
-    )
-    if not reachable:
-        reasons.append("住民に表示できる連絡手段がない")
-    return reasons
 
 
 def refresh_visibility(session: Session, *, bump: bool = True) -> tuple[int, int]:
@@ -68,12 +32,16 @@ def refresh_visibility(session: Session, *, bump: bool = True) -> tuple[int, int
     Call it after any direct edit; it bumps the directory revision so cached
     lookup snapshots are reloaded.
     """
-    orgs = session.execute(
-        select(Organisation).options(
-            selectinload(Organisation.contacts),
-            selectinload(Organisation.services).selectinload(Service.contacts),
+    orgs = (
+        session.execute(
+            select(Organisation).options(
+                selectinload(Organisation.contacts),
+                selectinload(Organisation.services).selectinload(Service.contacts),
+            )
         )
-    ).scalars().all()
+        .scalars()
+        .all()
+    )
     public_orgs = public_services = 0
     for org in orgs:
         for service in org.services:
@@ -104,8 +72,6 @@ def bump_revision(session: Session) -> int:
     meta.revision = (meta.revision or 0) + 1
     meta.updated_at = datetime.now(timezone.utc)
     session.flush()
-    from .snapshot import invalidate  # late import: snapshot depends on this module
-
     invalidate(session.get_bind())
     return meta.revision
 

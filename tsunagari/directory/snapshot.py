@@ -6,20 +6,22 @@ into Schedules, and reused until the directory revision changes. Every write
 through the repository/importer bumps `directory_meta`; the cache key also
 includes the bump time, and a short TTL covers edits made outside this code.
 """
+
 from __future__ import annotations
 
 import threading
 import time
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .hours import Interval, Schedule
 from .models import (
+    CHANNELS,
     Contact,
     DirectoryMeta,
     OpeningHours,
@@ -28,7 +30,7 @@ from .models import (
     ServiceCategory,
     ServiceChannel,
 )
-from .repository import fact_showable
+from .visibility import fact_showable
 
 TTL_SECONDS = 60.0  # reload at least this often (edits made outside this code)
 RECHECK_SECONDS = 1.0  # ask the database for the revision at most this often
@@ -45,17 +47,48 @@ class ContactFact(NamedTuple):
     verified_precision: str
 
 
+@dataclass(frozen=True, slots=True, eq=False)  # identity: entries are shared, never compared
 class Entry:
-    """One public service with everything a card needs; immutable after loading."""
+    """One public service with everything a card needs, computed once per load."""
 
-    __slots__ = (
-        "id", "key", "name", "category", "categories", "description", "age_min", "age_max",
-        "eligibility_area", "priority", "reservation_required", "cost_free", "anonymous",
-        "confidence", "verified_on", "verified_precision", "notes", "hours_note", "hours_type",
-        "hours_shown", "hours_confidence", "hours_verified_on", "hours_precision", "org_name",
-        "org_confidence", "channels", "channel_set", "schedule", "contacts", "emergency", "_iv",
-        "has_times", "static_score", "age_targeted", "solid", "rank_tail",
-    )
+    id: int
+    key: str
+    name: str
+    category: str
+    categories: tuple[str, ...]
+    description: str
+    age_min: int | None
+    age_max: int | None
+    eligibility_area: str | None
+    priority: int
+    reservation_required: bool | None
+    cost_free: bool | None
+    anonymous: bool | None
+    confidence: str
+    verified_on: date | None
+    verified_precision: str
+    notes: str | None
+    hours_note: str | None
+    hours_shown: bool  # the hours fact may be shown (else hours_type is "unknown")
+    hours_type: str
+    hours_confidence: str
+    hours_verified_on: date | None
+    hours_precision: str
+    org_name: str
+    org_confidence: str
+    emergency: bool
+    channels: tuple[str, ...]
+    channel_set: frozenset[str]
+    contacts: tuple[ContactFact, ...]
+    schedule: Schedule
+    has_times: bool
+    # Entry, shown hours and at least one contact verified (not merely partly): ranked
+    # higher, and a crisis reply always includes one (partly facts are never the only option).
+    solid: bool
+    age_targeted: bool
+    static_score: int
+    rank_tail: tuple
+    _iv: dict = field(default_factory=dict, compare=False, repr=False)
 
     def intervals(self, base: date) -> list[Interval]:
         """Open intervals around `base` (minutes vs base midnight), memoised per date."""
@@ -68,7 +101,6 @@ class Entry:
         return cached
 
 
-
 @dataclass(frozen=True)
 class DirectorySnapshot:
     token: tuple
@@ -78,15 +110,13 @@ class DirectorySnapshot:
     by_category_channel: dict[tuple[str, str], tuple[Entry, ...]]
 
 
-_cache: "weakref.WeakKeyDictionary[object, DirectorySnapshot]" = weakref.WeakKeyDictionary()
-_checked: "weakref.WeakKeyDictionary[object, float]" = weakref.WeakKeyDictionary()
+_cache: weakref.WeakKeyDictionary[object, DirectorySnapshot] = weakref.WeakKeyDictionary()
+_checked: weakref.WeakKeyDictionary[object, float] = weakref.WeakKeyDictionary()
 _lock = threading.Lock()
 
 
 def _token(session: Session) -> tuple:
-    row = session.execute(
-        select(DirectoryMeta.revision, DirectoryMeta.updated_at).where(DirectoryMeta.id == 1)
-    ).first()
+    row = session.execute(select(DirectoryMeta.revision, DirectoryMeta.updated_at).where(DirectoryMeta.id == 1)).first()
     return (row[0], str(row[1])) if row else (0, "")
 
 
@@ -117,12 +147,6 @@ def invalidate(engine: object) -> None:
         _cache.pop(engine, None)
 
 
-def clear_cache() -> None:
-    with _lock:
-        _cache.clear()
-        _checked.clear()
-
-
 # Contact kinds through which a service channel can be used.
 REACHABLE_BY = {
     "phone": frozenset({"phone"}),
@@ -133,80 +157,109 @@ REACHABLE_BY = {
 }
 
 
+# Entry fields copied straight from the Service column of the same name; the
+# SELECT below reads them by these names, so column order never matters.
+_SERVICE_COLUMNS = (
+    "id", "key", "name", "category", "description", "age_min", "age_max", "eligibility_area",
+    "reservation_required", "cost_free", "anonymous", "confidence", "verified_on", "verified_precision",
+    "notes", "hours_note", "hours_confidence", "hours_verified_on", "hours_precision",
+)  # fmt: skip
+
+
+def _entry(
+    r: Any, categories: list[str], channels: list[str], contacts: list[ContactFact], hours: list[tuple]
+) -> Entry:
+    """Build one Entry from its labelled service row and its child rows."""
+    hours_shown = fact_showable(r.hours_confidence, r.hours_verified_on)
+    hours_type = r.hours_type if hours_shown else "unknown"
+    schedule = Schedule.from_rows(hours_type, r.holiday_rule, hours)
+    ordered_channels = tuple(sorted(channels, key=CHANNELS.index))
+    solid = (
+        r.confidence == "verified"
+        and (not hours_shown or r.hours_confidence == "verified")
+        and any(c.confidence == "verified" for c in contacts)
+    )
+    priority = r.priority or 0
+    return Entry(
+        **{name: getattr(r, name) for name in _SERVICE_COLUMNS},
+        categories=tuple(categories),
+        priority=priority,
+        hours_shown=hours_shown,
+        hours_type=hours_type,
+        org_name=r.org_name,
+        org_confidence=r.org_confidence,
+        emergency=bool(r.emergency),
+        channels=ordered_channels,
+        channel_set=frozenset(ordered_channels),
+        contacts=tuple(contacts),
+        schedule=schedule,
+        has_times=schedule.has_times,
+        solid=solid,
+        age_targeted=r.age_min is not None or r.age_max is not None,
+        static_score=(r.eligibility_area == "品川区") + solid,
+        rank_tail=(-priority, r.confidence != "verified", r.name, r.key),
+    )
+
+
 def load_snapshot(session: Session, token: tuple = (0, "")) -> DirectorySnapshot:
     rows = session.execute(
         select(
-            Service.id, Service.key, Service.name, Service.category, Service.description, Service.age_min,
-            Service.age_max, Service.eligibility_area, Service.priority, Service.reservation_required,
-            Service.cost_free, Service.anonymous, Service.confidence, Service.verified_on,
-            Service.verified_precision, Service.notes, Service.hours_note, Service.hours_type,
-            Service.holiday_rule, Service.hours_confidence, Service.hours_verified_on,
-            Service.hours_precision, Service.emergency, Organisation.name, Organisation.confidence,
+            *(getattr(Service, name) for name in _SERVICE_COLUMNS),
+            Service.priority,
+            Service.hours_type,
+            Service.holiday_rule,
+            Service.emergency,
+            Organisation.name.label("org_name"),
+            Organisation.confidence.label("org_confidence"),
         )
         .join(Organisation, Service.organisation_id == Organisation.id)
         .where(Service.public.is_(True), Organisation.public.is_(True))
     ).all()
-    entries: dict[int, Entry] = {}
-    holiday_rules: dict[int, str] = {}
-    for r in rows:
-        e = Entry()
-        e.id, e.key, e.name, e.category, e.description = r[0], r[1], r[2], r[3], r[4]
-        e.age_min, e.age_max, e.eligibility_area, e.priority = r[5], r[6], r[7], r[8] or 0
-        e.reservation_required, e.cost_free, e.anonymous = r[9], r[10], r[11]
-        e.confidence, e.verified_on, e.verified_precision = r[12], r[13], r[14]
-        e.notes, e.hours_note = r[15], r[16]
-        e.hours_confidence, e.hours_verified_on, e.hours_precision = r[19], r[20], r[21]
-        e.hours_shown = fact_showable(e.hours_confidence, e.hours_verified_on)
-        e.hours_type = r[17] if e.hours_shown else "unknown"
-        e.emergency = bool(r[22])
-        e.org_name, e.org_confidence = r[23], r[24]
-        e.categories, e.channels, e.contacts, e._iv = [e.category], [], [], {}
-        holiday_rules[e.id] = r[18]
-        entries[e.id] = e
+    services = {r.id: r for r in rows}
+    categories: dict[int, list[str]] = {sid: [r.category] for sid, r in services.items()}
+    channels: dict[int, list[str]] = {sid: [] for sid in services}
+    contacts: dict[int, list[ContactFact]] = {sid: [] for sid in services}
+    hours: dict[int, list[tuple]] = {sid: [] for sid in services}
 
     for sid, category in session.execute(select(ServiceCategory.service_id, ServiceCategory.category)):
-        e = entries.get(sid)
-        if e is not None and category not in e.categories:
-            e.categories.append(category)
+        if sid in services and category not in categories[sid]:
+            categories[sid].append(category)
     for sid, channel in session.execute(select(ServiceChannel.service_id, ServiceChannel.channel)):
-        e = entries.get(sid)
-        if e is not None:
-            e.channels.append(channel)
-    hours: dict[int, list[tuple]] = {}
-    for sid, kind, day, opens, closes in session.execute(
-        select(OpeningHours.service_id, OpeningHours.day_kind, OpeningHours.day,
-               OpeningHours.opens_min, OpeningHours.closes_min)
+        if sid in services:
+            channels[sid].append(channel)
+    for h in session.execute(
+        select(
+            OpeningHours.service_id,
+            OpeningHours.day_kind,
+            OpeningHours.day,
+            OpeningHours.opens_min,
+            OpeningHours.closes_min,
+        )
     ):
-        if sid in entries:
-            hours.setdefault(sid, []).append((kind, day, opens, closes))
+        if h.service_id in services:
+            hours[h.service_id].append((h.day_kind, h.day, h.opens_min, h.closes_min))
     for c in session.execute(
-        select(Contact.service_id, Contact.kind, Contact.value, Contact.label, Contact.confidence,
-               Contact.verified_on, Contact.verified_precision)
+        select(
+            Contact.service_id,
+            Contact.kind,
+            Contact.value,
+            Contact.label,
+            Contact.confidence,
+            Contact.verified_on,
+            Contact.verified_precision,
+        )
         .where(Contact.service_id.isnot(None))
         .order_by(Contact.service_id, Contact.position)
     ):
-        e = entries.get(c[0])
-        if e is not None and fact_showable(c[4], c[5]):
-            e.contacts.append(ContactFact(c[1], c[2], c[3], c[4], c[5], c[6]))
+        if c.service_id in services and fact_showable(c.confidence, c.verified_on):
+            contacts[c.service_id].append(
+                ContactFact(c.kind, c.value, c.label, c.confidence, c.verified_on, c.verified_precision)
+            )
 
-    from .models import CHANNELS
-
+    entries = tuple(_entry(r, categories[sid], channels[sid], contacts[sid], hours[sid]) for sid, r in services.items())
     by_category: dict[str, list[Entry]] = {}
     by_category_channel: dict[tuple[str, str], list[Entry]] = {}
-    for e in entries.values():
-        e.channels = tuple(sorted(e.channels, key=CHANNELS.index))
-        e.channel_set = frozenset(e.channels)
-        e.contacts = tuple(e.contacts)
-        e.categories = tuple(e.categories)
-        e.schedule = Schedule.from_rows(e.hours_type, holiday_rules[e.id], hours.get(e.id, ()))
-        e.has_times = e.schedule.has_times
-        # Entry, shown hours and at least one contact verified (not merely partly): ranked
-        # higher, and a crisis reply always includes one (partly facts are never the only option).
-        e.solid = (e.confidence == "verified" and (not e.hours_shown or e.hours_confidence == "verified")
-                   and any(c.confidence == "verified" for c in e.contacts))
-        e.age_targeted = e.age_min is not None or e.age_max is not None
-        e.static_score = (e.eligibility_area == "品川区") + e.solid
-        e.rank_tail = (-e.priority, e.confidence != "verified", e.name, e.key)
+    for e in entries:
         # A channel filter only finds services that residents can actually reach
         # that way: 「電話で」 needs a shown phone number, not just a phone line
         # whose number is unverified.
@@ -219,10 +272,10 @@ def load_snapshot(session: Session, token: tuple = (0, "")) -> DirectorySnapshot
     return DirectorySnapshot(
         token=token,
         loaded_at=time.monotonic(),
-        entries=tuple(entries.values()),
+        entries=entries,
         by_category={k: tuple(v) for k, v in by_category.items()},
         by_category_channel={k: tuple(v) for k, v in by_category_channel.items()},
     )
 
 
-__all__ = ["ContactFact", "DirectorySnapshot", "Entry", "clear_cache", "get_snapshot", "load_snapshot"]
+__all__ = ["ContactFact", "DirectorySnapshot", "Entry", "get_snapshot", "invalidate", "load_snapshot"]

@@ -9,9 +9,9 @@ never trained or tuned on.
 from __future__ import annotations
 
 import glob
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, List, Optional
 
 import yaml
 
@@ -30,7 +30,7 @@ def _items(path: Path):
     return data.get("messages") or [], data.get("sequences") or []
 
 
-def load_messages(path: Path, include_holdout: bool = False) -> List[str]:
+def load_messages(path: Path, include_holdout: bool = False) -> list[str]:
     """The texts of one ``messages`` set (holdout items left out unless asked)."""
     messages, _ = _items(path)
     return [
@@ -40,20 +40,20 @@ def load_messages(path: Path, include_holdout: bool = False) -> List[str]:
     ]
 
 
-def load_sequences(path: Path, include_holdout: bool = False) -> List[dict]:
+def load_sequences(path: Path, include_holdout: bool = False) -> list[dict]:
     _, sequences = _items(path)
     return [s for s in sequences if isinstance(s, dict) and (include_holdout or s.get("slice") != HOLDOUT)]
 
 
 def training_texts(
-    root: Path, risk_globs: Iterable[str], safe_globs: Iterable[str], sequence_globs: Optional[Iterable[str]] = None
-) -> List[LabelledText]:
+    root: Path, risk_globs: Iterable[str], safe_globs: Iterable[str], sequence_globs: Iterable[str] | None = None
+) -> list[LabelledText]:
     """Every non-holdout text of the matching files, labelled by which globs found it.
 
     A sequence contributes its turns joined by newlines (how the context score
     reads them), labelled by its ``risk`` flag.
     """
-    out: List[LabelledText] = []
+    out: list[LabelledText] = []
     for pattern, risk in [(g, True) for g in risk_globs] + [(g, False) for g in safe_globs]:
         for name in sorted(glob.glob(str(root / pattern), recursive=True)):
             out.extend(LabelledText(t, risk) for t in load_messages(Path(name)))

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple
 
 import yaml
 
@@ -53,14 +53,16 @@ class Contact:
     kind: str  # phone | url
     value: str
     label: str
+    note: str = ""  # the source date of a "partly" fact, shown beside it
 
 
 @dataclass
 class Reply:
-    """Messages to send, in order; each is a dict for the dispatcher."""
+    """Messages to send, in order: ``text``, optional ``buttons`` and ``contacts``
+    (shown by the channels as call/open buttons)."""
 
-    messages: List[dict] = field(default_factory=list)
-    stage: Optional[str] = None
+    messages: list[dict] = field(default_factory=list)
+    stage: str | None = None
     situation: str = ""
 
     @property
@@ -98,20 +100,25 @@ def _replies() -> dict:
 
 
 @lru_cache(maxsize=1)
-def _seed_contacts() -> Dict[str, Tuple[str, str, str]]:
-    """service key -> (kind, value, confidence) of its first shown contact."""
+def _seed_contacts() -> dict[str, tuple[str, str, str]]:
+    """service key -> (kind, value, confidence, verified_on) of its first shown contact."""
     with SEED_PATH.open(encoding="utf-8") as handle:
         seed = yaml.safe_load(handle)
     out = {}
     for service in seed.get("services") or []:
         for contact in service.get("contacts") or []:
             if contact.get("confidence") in ("verified", "partly") and contact.get("kind") in ("phone", "url"):
-                out[service["key"]] = (contact["kind"], str(contact["value"]), contact["confidence"])
+                out[service["key"]] = (
+                    contact["kind"],
+                    str(contact["value"]),
+                    contact["confidence"],
+                    str(contact.get("verified_on") or ""),
+                )
                 break
     return out
 
 
-def contacts(group: str, lang: str) -> List[Contact]:
+def contacts(group: str, lang: str) -> list[Contact]:
     """The contacts of one group (``emergency``, ``lines``, ``chat``) with labels."""
     data = _replies()
     seed = _seed_contacts()
@@ -119,32 +126,42 @@ def contacts(group: str, lang: str) -> List[Contact]:
     for key in data["contacts"][group]:
         if key not in seed:
             raise KeyError(f"crisis contact {key!r} has no shown contact in the seed")
-        kind, value, _ = seed[key]
-        out.append(Contact(key, kind, value, data["labels"][lang][key]))
+        kind, value, confidence, verified_on = seed[key]
+        note = _partly_note(verified_on, lang) if confidence == "partly" else ""
+        out.append(Contact(key, kind, value, data["labels"][lang][key], note))
     return out
 
 
-def _contact_payload(items: Sequence[Contact]) -> dict:
-    return {
-        "type": "crisis_contacts",
-        "contacts": [{"kind": c.kind, "label": c.label, "value": c.value} for c in items],
-    }
+def _contact_list(items: Sequence[Contact]) -> list[dict]:
+    """Contacts for the channel's buttons (the action wraps them in the crisis_contacts payload)."""
+    return [{"kind": c.kind, "label": c.label, "value": c.value, **({"note": c.note} if c.note else {})} for c in items]
+
+
+def _partly_note(verified_on: str, lang: str) -> str:
+    """「（2024年5月時点）」 for a fact the sheet marks "partly", from its source date."""
+    parts = verified_on.split("-")
+    if not parts or not parts[0].isdigit():
+        return ""
+    if lang == "en":
+        return f"(as of {verified_on})"
+    text = f"{parts[0]}年" + (f"{int(parts[1])}月" if len(parts) > 1 and parts[1].isdigit() else "")
+    return f"（{text}時点の情報）"
 
 
 def _lines_text(items: Sequence[Contact]) -> str:
-    return "\n".join(f"・{c.label} {c.value}" for c in items)
+    return "\n".join(f"・{c.label} {c.value}{c.note}" for c in items)
 
 
 def _lines_short(lang: str) -> str:
     items = contacts("lines", lang)[:2]
     sep = "（" if lang == "ja" else " ("
-    return " / ".join(f"{c.label.split(sep)[0]} {c.value}" for c in items)
+    return " / ".join(f"{c.label.split(sep)[0]} {c.value}{c.note}" for c in items)
 
 
 # -- decisions ---------------------------------------------------------------
 
 
-def situation_for(intent: Optional[str], in_crisis: bool, stage: Optional[str], after_ask: bool) -> str:
+def situation_for(intent: str | None, in_crisis: bool, stage: str | None, after_ask: bool) -> str:
     """Which reply fits the latest intent.
 
     ``after_ask`` is True when the assistant's last message asked the safety
@@ -220,11 +237,14 @@ def compose(situation: str, lang: str, recent_bot_texts: Sequence[str] = ()) -> 
         if part == "lines":
             items = contacts("emergency", lang) + contacts("lines", lang)
             reply.messages.append(
-                {"text": f"{frames['lines_intro']}\n{_lines_text(contacts('lines', lang))}", "custom": _contact_payload(items)}
+                {
+                    "text": f"{frames['lines_intro']}\n{_lines_text(contacts('lines', lang))}",
+                    "contacts": _contact_list(items),
+                }
             )
         elif part == "chat":
             items = contacts("chat", lang) + contacts("emergency", lang)
-            reply.messages.append({"text": _lines_text(contacts("chat", lang)), "custom": _contact_payload(items)})
+            reply.messages.append({"text": _lines_text(contacts("chat", lang)), "contacts": _contact_list(items)})
         elif part in ("ask_safe", "ask_safe_short"):
             reply.messages.append({"text": frames[part], "buttons": _buttons("buttons", frames)})
     return reply
@@ -237,7 +257,7 @@ _BUTTON_PAYLOADS = {
 }
 
 
-def _buttons(name: str, frames: dict) -> List[dict]:
+def _buttons(name: str, frames: dict) -> list[dict]:
     titles = frames[name]
     return [{"title": titles[key], "payload": payload} for key, payload in _BUTTON_PAYLOADS[name].items()]
 
@@ -248,5 +268,5 @@ def pinned_lines(lang: str = "ja") -> dict:
     items = contacts("emergency", lang) + contacts("lines", lang)
     return {
         "text": f"{frames['lines_intro']}\n{_lines_text(contacts('lines', lang))}\n{frames['emergency']}",
-        "custom": _contact_payload(items),
+        "contacts": _contact_list(items),
     }

@@ -18,7 +18,7 @@ it cannot hide a high risk score.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, Optional
+from typing import Literal
 
 from tsunagari.safety.matcher import Assessment
 from tsunagari.safety.risk_model import Thresholds
@@ -37,7 +37,7 @@ class RiskScores:
     """The risk model's output for one message (``context`` is None without history)."""
 
     message: float
-    context: Optional[float] = None
+    context: float | None = None
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,7 @@ class Decision:
 
 def decide(
     lexicon: Assessment,
-    scores: Optional[RiskScores],
+    scores: RiskScores | None,
     thresholds: Thresholds,
     classifier_says_crisis: bool = False,
 ) -> Decision:

@@ -33,9 +33,10 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Literal, Optional, Sequence, Tuple
+from typing import Literal
 
 import yaml
 
@@ -59,10 +60,10 @@ _MACRO_RE = re.compile(r"\{([A-Z][A-Z_]*)\}")
 # normalize() drops emoji, but a few carry the very meaning we look for
 # ("💊ためてる"). They are spelled out before normalisation, for matching only.
 _EMOJI_WORDS = {
-    "\U0001F48A": "薬",  # pill
-    "\U0001F52A": "刃物",  # kitchen knife
-    "\U0001FA78": "血",  # drop of blood
-    "\U0001FAA2": "ろーぷ",  # knot
+    "\U0001f48a": "薬",  # pill
+    "\U0001f52a": "刃物",  # kitchen knife
+    "\U0001fa78": "血",  # drop of blood
+    "\U0001faa2": "ろーぷ",  # knot
 }
 _EMOJI_RE = re.compile("|".join(map(re.escape, _EMOJI_WORDS)))
 
@@ -76,7 +77,7 @@ class Assessment:
     """
 
     level: Level
-    group: Optional[str] = None
+    group: str | None = None
 
     @property
     def is_crisis(self) -> bool:
@@ -92,24 +93,24 @@ class _Patterns:
 
     name: str
     level: str
-    canonical: Tuple[re.Pattern, ...]
-    stripped: Tuple[re.Pattern, ...]
+    canonical: tuple[re.Pattern, ...]
+    stripped: tuple[re.Pattern, ...]
     # For exclusions: the levels whose matches it neutralises.
-    applies_to: Tuple[str, ...] = ("crisis", "hyperbole")
+    applies_to: tuple[str, ...] = ("crisis", "hyperbole")
 
-    def for_form(self, stripped: bool) -> Tuple[re.Pattern, ...]:
+    def for_form(self, stripped: bool) -> tuple[re.Pattern, ...]:
         return self.stripped if stripped else self.canonical
 
 
 @dataclass(frozen=True)
 class Lexicon:
     version: str
-    crisis: Tuple[_Patterns, ...]
-    hyperbole: Tuple[_Patterns, ...]
-    exclusions: Tuple[_Patterns, ...]
+    crisis: tuple[_Patterns, ...]
+    hyperbole: tuple[_Patterns, ...]
+    exclusions: tuple[_Patterns, ...]
 
     @property
-    def groups(self) -> Tuple[_Patterns, ...]:
+    def groups(self) -> tuple[_Patterns, ...]:
         return self.crisis + self.hyperbole
 
 
@@ -129,7 +130,7 @@ def _expand(pattern: str, macros: dict) -> str:
     return pattern
 
 
-def _strip_pattern(pattern: str) -> Optional[str]:
+def _strip_pattern(pattern: str) -> str | None:
     """Variant of a pattern for the stripped form (no ー / small vowels).
 
     The stripped form never contains ー or small vowels, so they are deleted
@@ -182,7 +183,7 @@ def _compile(
     level: str,
     patterns: Iterable[str],
     macros: dict,
-    applies_to: Tuple[str, ...] = ("crisis", "hyperbole"),
+    applies_to: tuple[str, ...] = ("crisis", "hyperbole"),
 ) -> _Patterns:
     canonical, stripped = [], []
     for raw in patterns:
@@ -219,9 +220,7 @@ def parse_lexicon(data: dict) -> Lexicon:
             applies_to = [applies_to]
         if not set(applies_to) <= {"crisis", "hyperbole"}:
             raise ValueError(f"exclusion {ex['name']!r}: bad applies_to {applies_to!r}")
-        exclusions.append(
-            _compile(ex["name"], "exclusion", ex.get("patterns") or [], macros, tuple(applies_to))
-        )
+        exclusions.append(_compile(ex["name"], "exclusion", ex.get("patterns") or [], macros, tuple(applies_to)))
     return Lexicon(
         version=str(data.get("version", "")),
         crisis=tuple(crisis),
@@ -231,7 +230,7 @@ def parse_lexicon(data: dict) -> Lexicon:
 
 
 @functools.lru_cache(maxsize=1)
-def load_lexicon(path: Optional[str] = None) -> Lexicon:
+def load_lexicon(path: str | None = None) -> Lexicon:
     """Load and compile the lexicon once (lazily, on first use)."""
     lexicon_path = Path(path) if path else LEXICON_PATH
     with open(lexicon_path, encoding="utf-8") as fh:
@@ -244,9 +243,7 @@ def load_lexicon(path: Optional[str] = None) -> Lexicon:
 # exclusion must lie inside one clause: "もう終わりにしたい。仕事辞めたい" must
 # not be read as the harmless "終わりにしたい仕事". Whitespace counts as a
 # boundary next to Japanese text only (English words are space-separated).
-_CLAUSE_RE = re.compile(
-    r"[。．.！!？?\n\r、，,;；…‥]+|(?<=[^\x00-\x7f])\s+|\s+(?=[^\x00-\x7f])"
-)
+_CLAUSE_RE = re.compile(r"[。．.！!？?\n\r、，,;；…‥]+|(?<=[^\x00-\x7f])\s+|\s+(?=[^\x00-\x7f])")
 _DIGITS = "0123456789"
 
 
@@ -256,7 +253,7 @@ class _Form:
 
     text: str
     stripped: bool
-    clause_of: Tuple[int, ...]
+    clause_of: tuple[int, ...]
 
 
 def _collapse(chars: list) -> list:
@@ -329,7 +326,7 @@ def _exclusion_spans(lexicon: Lexicon, form: _Form, level: str) -> list:
     return spans
 
 
-def _inside(span: Tuple[int, int], spans: list) -> bool:
+def _inside(span: tuple[int, int], spans: list) -> bool:
     start, end = span
     return any(s <= start and end <= e for s, e in spans)
 
@@ -351,9 +348,9 @@ def _first_counted(pattern: re.Pattern, form: str, excluded: list) -> bool:
     return False
 
 
-def _match(entries: Tuple[_Patterns, ...], forms, excluded_by_form) -> Optional[str]:
+def _match(entries: tuple[_Patterns, ...], forms, excluded_by_form) -> str | None:
     for entry in entries:
-        for form, excluded in zip(forms, excluded_by_form):
+        for form, excluded in zip(forms, excluded_by_form, strict=True):
             for pattern in entry.for_form(form.stripped):
                 if _first_counted(pattern, form.text, excluded):
                     return entry.name

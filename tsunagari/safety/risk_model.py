@@ -23,8 +23,8 @@ scikit-learn is already pinned by Rasa; nothing here imports Rasa.
 from __future__ import annotations
 
 import pickle
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -41,7 +41,7 @@ ALARM_FP_BUDGET = 0.025
 CHECK_FP_BUDGET = 0.05
 
 
-def _matching_view(texts: Iterable[str]) -> List[str]:
+def _matching_view(texts: Iterable[str]) -> list[str]:
     return [normalize(t) for t in texts]
 
 
@@ -87,13 +87,13 @@ def _threshold_for_budget(negative_scores: np.ndarray, budget: float) -> float:
 class RiskModel:
     """Fit on labelled texts, then ``score`` one message or a run of turns."""
 
-    def __init__(self, pipeline=None, calibrator=None, thresholds: Optional[Thresholds] = None) -> None:
+    def __init__(self, pipeline=None, calibrator=None, thresholds: Thresholds | None = None) -> None:
         self._pipeline = pipeline
         self._calibrator = calibrator
         self.thresholds = thresholds or Thresholds(alarm=0.9, check=0.7)
 
     @classmethod
-    def fit(cls, texts: Sequence[str], labels: Sequence[int], seed: int = 42) -> "RiskModel":
+    def fit(cls, texts: Sequence[str], labels: Sequence[int], seed: int = 42) -> RiskModel:
         """Train on ``texts`` (1 = risk, 0 = not), calibrate, and place the thresholds.
 
         Calibration and thresholds both come from 5-fold out-of-fold margins, so
@@ -121,14 +121,14 @@ class RiskModel:
         """Calibrated probability that ``text`` expresses suicide or self-harm risk."""
         return self.score_many([text])[0]
 
-    def score_many(self, texts: Sequence[str]) -> List[float]:
+    def score_many(self, texts: Sequence[str]) -> list[float]:
         if self._pipeline is None:
             raise RuntimeError("the risk model has not been trained")
         cleaned = [t if isinstance(t, str) else "" for t in texts]
         raw = self._pipeline.decision_function(cleaned)
         return [float(p) for p in self._calibrator.predict_proba(np.asarray(raw).reshape(-1, 1))[:, 1]]
 
-    def score_turn(self, earlier: Sequence[str], current: str) -> Tuple[float, Optional[float]]:
+    def score_turn(self, earlier: Sequence[str], current: str) -> tuple[float, float | None]:
         """(this message's score, the score of the last few turns read together).
 
         One call to the vectoriser for both, to keep the cost of a turn low.
@@ -146,14 +146,14 @@ class RiskModel:
         return pickle.dumps({"pipeline": self._pipeline, "calibrator": self._calibrator, "thresholds": self.thresholds})
 
     @classmethod
-    def loads(cls, blob: bytes) -> "RiskModel":
+    def loads(cls, blob: bytes) -> RiskModel:
         data = pickle.loads(blob)  # our own artifact, written by dumps()
         return cls(data["pipeline"], data["calibrator"], data["thresholds"])
 
 
 def corpus_from_sets(
     risk_sets: Iterable[Sequence[str]], safe_sets: Iterable[Sequence[str]]
-) -> Tuple[List[str], List[int]]:
+) -> tuple[list[str], list[int]]:
     """Flatten labelled sets into (texts, labels), dropping duplicates (risk wins)."""
     labels: dict = {}
     for texts in safe_sets:

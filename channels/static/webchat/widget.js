@@ -33,6 +33,16 @@
   var targetId = script.getAttribute("data-target");
   var openOnLoad = script.getAttribute("data-open") === "true";
 
+  // The always-visible footer: each number is typed once, as a seed contact
+  // marked verified (tests/unit/test_verified_contacts.py checks them).
+  var FOOTER_CONTACTS = {
+    emergency: [
+      { label: "110（警察）", number: "110" },
+      { label: "119（救急）", number: "119" }
+    ],
+    listening: [{ label: "東京いのちの電話 03-3264-4343（24時間）", number: "03-3264-4343" }]
+  };
+
   var SESSION_KEY = "tsunagari-navi.session";
   var LOG_KEY = "tsunagari-navi.transcript";
   var MAX_LOG = 80;
@@ -58,16 +68,8 @@
     offline: "接続が切れました。つながり直しています…",
     footerTitle: "24時間つながる連絡先",
     emergency: "いますぐ危険なとき",
-    police: "110（警察）",
-    ambulance: "119（救急）",
-    inochi: "東京いのちの電話 03-3264-4343（24時間）",
     inochiLead: "気持ちを聞いてほしいとき",
     cardsLabel: "ご案内する窓口",
-    openNow: "いま受付中",
-    today: "今日：",
-    reasons: "おすすめの理由",
-    place: "場所：",
-    verifiedOn: "に確認した情報です",
     crisisTitle: "いますぐ連絡できる窓口",
     newTab: "（新しいタブで開きます）"
   };
@@ -125,21 +127,17 @@
   }
   function contactLink(contact, primary) {
     if (!contact || typeof contact !== "object") { return null; }
-    var label = String(contact.label || "");
     var value = String(contact.value || "");
+    // A card contact brings its full line (contract.ContactPayload.text);
+    // crisis contacts bring a label. The widget adds no wording of its own.
+    var text = String(contact.text || contact.label || value);
     var href = null;
-    var text = label;
     if (contact.kind === "phone") {
       href = telHref(value);
-      var digits = value.replace(/[^0-9]/g, "");
-      var labelDigits = label.replace(/[^0-9]/g, "");
-      text = label && digits && labelDigits.indexOf(digits) !== -1 ? label : (label ? label + " " : "") + value;
     } else if (contact.kind === "url") {
       href = webHref(value);
-      text = label || value;
     } else if (contact.kind === "line") {
       href = lineHref(value);
-      text = label || ("LINE " + value);
     }
     if (!href) { return null; }
     var a = el("a", "tn-contact" + (primary ? " tn-contact-primary" : ""), text);
@@ -251,18 +249,18 @@
 
   var footer = el("footer", "tn-footer");
   footer.setAttribute("aria-label", T.footerTitle);
-  var line1 = el("p", "tn-footer-line");
-  line1.appendChild(el("span", "tn-footer-lead", T.emergency));
-  var police = el("a", "tn-footer-link", T.police); police.href = "tel:110";
-  var ambulance = el("a", "tn-footer-link", T.ambulance); ambulance.href = "tel:119";
-  line1.appendChild(police);
-  line1.appendChild(ambulance);
-  var line2 = el("p", "tn-footer-line");
-  line2.appendChild(el("span", "tn-footer-lead", T.inochiLead));
-  var inochi = el("a", "tn-footer-link", T.inochi); inochi.href = "tel:0332644343";
-  line2.appendChild(inochi);
-  footer.appendChild(line1);
-  footer.appendChild(line2);
+  function footerLine(lead, contacts) {
+    var line = el("p", "tn-footer-line");
+    line.appendChild(el("span", "tn-footer-lead", lead));
+    contacts.forEach(function (c) {
+      var a = el("a", "tn-footer-link", c.label);
+      a.href = telHref(c.number);
+      line.appendChild(a);
+    });
+    return line;
+  }
+  footer.appendChild(footerLine(T.emergency, FOOTER_CONTACTS.emergency));
+  footer.appendChild(footerLine(T.inochiLead, FOOTER_CONTACTS.listening));
   panel.appendChild(footer);
 
   // ---------------------------------------------------------------- rendering
@@ -316,41 +314,45 @@
     log.appendChild(group);
   }
 
+  // One directory card (channels/contract.py CardPayload): every string is
+  // ready to show, so this only lays it out.
+  function cardItem(card) {
+    var item = el("li", "tn-card");
+    var article = el("article", "tn-card-body");
+    article.appendChild(el("h2", "tn-card-name", card.name || ""));
+    if (card.organisation) { article.appendChild(el("p", "tn-card-org", card.organisation)); }
+    if (card.open_now_text) { article.appendChild(el("p", "tn-badge", card.open_now_text)); }
+    if (card.description) { article.appendChild(el("p", "tn-card-desc", card.description)); }
+    if (card.hours_text) { article.appendChild(el("p", "tn-card-hours", card.hours_text)); }
+    var reasons = Array.isArray(card.reasons) ? card.reasons.filter(Boolean) : [];
+    if (reasons.length) {
+      article.appendChild(el("p", "tn-card-label", card.reasons_title || ""));
+      var ul = el("ul", "tn-card-reasons");
+      reasons.forEach(function (r) { ul.appendChild(el("li", null, r)); });
+      article.appendChild(ul);
+    }
+    var contacts = Array.isArray(card.contacts) ? card.contacts : [];
+    var links = el("div", "tn-card-contacts");
+    var first = true;
+    contacts.forEach(function (c) {
+      var a = c && c.kind !== "address" ? contactLink(c, first) : null;
+      if (a) { links.appendChild(a); first = false; }
+      else if (c && (c.text || c.value)) { article.appendChild(el("p", "tn-card-place", c.text || c.value)); }
+    });
+    if (links.childNodes.length) { article.appendChild(links); }
+    (Array.isArray(card.notes) ? card.notes : []).forEach(function (n) {
+      if (n) { article.appendChild(el("p", "tn-card-extra", n)); }
+    });
+    if (card.verified_text) { article.appendChild(el("p", "tn-card-note", card.verified_text)); }
+    item.appendChild(article);
+    return item;
+  }
+
   function renderCards(cards) {
     var list = el("ul", "tn-cards");
     list.setAttribute("aria-label", T.cardsLabel);
     cards.forEach(function (card) {
-      if (!card || typeof card !== "object") { return; }
-      var item = el("li", "tn-card");
-      var article = el("article", "tn-card-body");
-      article.appendChild(el("h2", "tn-card-name", card.name || ""));
-      if (card.organisation) { article.appendChild(el("p", "tn-card-org", card.organisation)); }
-      if (card.open_now === true) { article.appendChild(el("p", "tn-badge", T.openNow)); }
-      if (card.description) { article.appendChild(el("p", "tn-card-desc", card.description)); }
-      if (card.today_hours) { article.appendChild(el("p", "tn-card-hours", T.today + card.today_hours)); }
-      var reasons = Array.isArray(card.reasons) ? card.reasons.filter(Boolean) : [];
-      if (reasons.length) {
-        article.appendChild(el("p", "tn-card-label", T.reasons));
-        var ul = el("ul", "tn-card-reasons");
-        reasons.slice(0, 4).forEach(function (r) { ul.appendChild(el("li", null, r)); });
-        article.appendChild(ul);
-      }
-      var contacts = Array.isArray(card.contacts) ? card.contacts : [];
-      var links = el("div", "tn-card-contacts");
-      var first = true;
-      contacts.forEach(function (c) {
-        if (c && c.kind === "address" && c.value) {
-          article.appendChild(el("p", "tn-card-place", T.place + c.value));
-          return;
-        }
-        var a = contactLink(c, first);
-        if (a) { links.appendChild(a); first = false; }
-      });
-      if (links.childNodes.length) { article.appendChild(links); }
-      var note = card.verified_note || (card.last_verified ? card.last_verified + " " + T.verifiedOn : "");
-      if (note) { article.appendChild(el("p", "tn-card-note", note)); }
-      item.appendChild(article);
-      list.appendChild(item);
+      if (card && typeof card === "object") { list.appendChild(cardItem(card)); }
     });
     log.appendChild(list);
   }
@@ -371,6 +373,7 @@
     if (!msg || typeof msg !== "object") { return; }
     var buttons = msg.buttons || msg.quick_replies || [];
     var custom = msg.custom && typeof msg.custom === "object" ? msg.custom : null;
+    // Payload names: channels/contract.py (DIRECTORY_CARDS, CRISIS_CONTACTS).
     var cards = custom && custom.type === "directory_cards" && Array.isArray(custom.cards) ? custom.cards : null;
     // A cards message also carries the same results as plain text for
     // text-only clients; show its intro line and the cards, not both.
@@ -544,6 +547,8 @@
     loaded: true,
     open: openPanel,
     close: closePanel,
+    // The card layout, for tests (tests/channels/test_card_rendering.py).
+    cardNode: cardItem,
     version: "1"
   };
 })();

@@ -1,4 +1,5 @@
 """The hand-written seed directory (partners.yml), loaded into an empty database."""
+
 from __future__ import annotations
 
 from pathlib import Path
