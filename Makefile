@@ -78,6 +78,7 @@ bench: train
 	$(BIN)/tsunagari directory init
 	$(BIN)/python benchmarks/bench_server.py
 	$(BIN)/python benchmarks/bench_lookup.py
+	$(BIN)/python benchmarks/bench_risk.py
 
 ## lock: re-pin every transitive version from requirements.in
 lock:

@@ -35,6 +35,7 @@ logger = logging.getLogger(__name__)
 CRISIS_INTENT_KEY = "crisis_intent"
 HYPERBOLE_INTENT_KEY = "hyperbole_intent"
 CHECK_INTENT_KEY = "check_intent"
+FALLBACK_THRESHOLD_KEY = "fallback_threshold"
 
 # Used only when a model has no risk scorer (trained before it existed): the
 # decision then falls back to the lexicon and the classifier.
@@ -60,6 +61,8 @@ class CrisisMatcher(IntentOverrideComponent):
             CRISIS_INTENT_KEY: "crisis",
             HYPERBOLE_INTENT_KEY: "hyperbole",
             CHECK_INTENT_KEY: "crisis_check",
+            # FallbackClassifier's threshold (config.yml), for a demoted guess.
+            FALLBACK_THRESHOLD_KEY: 0.45,
         }
 
     @classmethod
@@ -98,7 +101,7 @@ class CrisisMatcher(IntentOverrideComponent):
                 # the lexicon nor the risk model agrees: take its next guess.
                 # (DIET's own hyperbole guess gave a suicide question to 6 %
                 # of everyday messages: 死ぬ気で勉強する, 推し尊すぎてしんどみ.)
-                demote_intent(message, intent_name(message))
+                demote_intent(message, {self._crisis, self._hyperbole}, self.component_config[FALLBACK_THRESHOLD_KEY])
             if decision.level != "none":
                 logger.debug("Safety decision %s (%s).", decision.level, decision.reason)
         return messages

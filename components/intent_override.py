@@ -63,10 +63,18 @@ class IntentOverrideComponent(GraphComponent, IntentClassifier):
         return cls(config)
 
 
-def demote_intent(message: Message, name: str) -> None:
-    """Drop `name` from the ranking and make the next-ranked intent the intent."""
-    ranking = [entry for entry in (message.data.get(INTENT_RANKING_KEY) or []) if entry.get(INTENT_NAME_KEY) != name]
-    if not ranking:
-        ranking = [{INTENT_NAME_KEY: "nlu_fallback", PREDICTED_CONFIDENCE_KEY: 1.0}]
+def demote_intent(message: Message, names: frozenset[str] | set[str], fallback_threshold: float) -> None:
+    """Drop `names` from the ranking and take the classifier's next guess.
+
+    A next guess below `fallback_threshold` (FallbackClassifier's) becomes
+    ``nlu_fallback``, as it would have without the dropped intents.
+    """
+    ranking = [
+        entry for entry in (message.data.get(INTENT_RANKING_KEY) or []) if entry.get(INTENT_NAME_KEY) not in names
+    ]
+    if not ranking or (ranking[0].get(PREDICTED_CONFIDENCE_KEY) or 0.0) < fallback_threshold:
+        ranking = [{INTENT_NAME_KEY: "nlu_fallback", PREDICTED_CONFIDENCE_KEY: fallback_threshold}] + [
+            entry for entry in ranking if entry.get(INTENT_NAME_KEY) != "nlu_fallback"
+        ]
     message.data[INTENT] = dict(ranking[0])
     message.data[INTENT_RANKING_KEY] = ranking

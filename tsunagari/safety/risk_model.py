@@ -35,9 +35,12 @@ from tsunagari.text import normalize
 CONTEXT_TURNS = 3
 # Out-of-fold false-positive budgets on the negative examples used to place the
 # thresholds: the model's own alarms and its gentle checks. The lexicon's own
-# alarms and hyperbole checks come on top, so these stay well below the
-# product targets (alarms <= 5 %, gentle checks <= 5 % on look-alikes).
-ALARM_FP_BUDGET = 0.025
+# alarms and hyperbole checks come on top, so these stay below the product
+# targets (alarms <= 5 %, gentle checks <= 5 % on look-alikes). Chosen on a
+# round-1 -> round-2 experiment (train on one round, test on the other):
+# budget 2 % gave recall 0.63 with no false alarm on round 2's look-alikes,
+# 3 % gave 0.69 with 1.7 %, 5 % gave 0.77 with 5.8 %.
+ALARM_FP_BUDGET = 0.03
 CHECK_FP_BUDGET = 0.05
 
 
