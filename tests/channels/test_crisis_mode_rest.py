@@ -62,7 +62,8 @@ def test_after_safe_the_search_runs_with_the_lines_pinned(stack):
     last = replies[2]
     customs = [r.get("custom", {}).get("type") for r in last if r.get("custom")]
     assert customs == ["directory_cards", "crisis_contacts"], last
-    assert_safety_net(last[-1:])
+    cards_at = next(i for i, r in enumerate(last) if (r.get("custom") or {}).get("type") == "directory_cards")
+    assert_safety_net(last[cards_at + 1 :])  # the lines come after the results
     assert tracker(stack, sender)["slots"]["support_category"] == "free_space"
 
 
