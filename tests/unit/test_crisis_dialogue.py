@@ -141,3 +141,13 @@ def test_check_and_hyperbole_do_not_enter_crisis_mode_and_offer_buttons():
         assert reply.stage is None
         payloads = [b["payload"] for b in reply.messages[0]["buttons"]]
         assert "/crisis" in payloads
+
+
+def test_the_block_of_lines_is_not_repeated_on_the_next_turn_but_the_numbers_stay():
+    first = cd.compose("enter", "ja")
+    recent = [m["text"] for m in first.messages]
+    second = cd.compose("urgent", "ja", recent)
+    texts = [m["text"] for m in second.messages]
+    assert not set(texts) & set(recent)
+    assert "119" in second.text and "03-3264-4343" in second.text
+    assert second.messages[0]["contacts"][0]["value"] == "119"

@@ -233,6 +233,13 @@ def compose(situation: str, lang: str, recent_bot_texts: Sequence[str] = ()) -> 
         message["buttons"] = _buttons(spec["buttons"], frames)
     reply.messages.append(message)
 
+    # The full block of lines went out in the last turn: say them in one line
+    # this time (the buttons stay), so the same message is never sent twice.
+    if "lines" in parts and any(frames["lines_intro"] in text for text in recent_bot_texts[-3:]):
+        parts.remove("lines")
+        message["text"] = f"{message['text']}\n{frames['footer'].format(lines_short=_lines_short(lang))}"
+        message["contacts"] = _contact_list(contacts("emergency", lang) + contacts("lines", lang))
+
     for part in parts:
         if part == "lines":
             items = contacts("emergency", lang) + contacts("lines", lang)
