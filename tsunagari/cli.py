@@ -64,7 +64,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 def cmd_import(args: argparse.Namespace) -> int:
     from .db import upgrade_schema
-    from .directory.importer import ImportValidationError, import_file
+    from .directory.importer import ImportValidationError, import_file, validate_file
 
     path = Path(args.file)
     if not path.is_file():
@@ -74,9 +74,15 @@ def cmd_import(args: argparse.Namespace) -> int:
     progress = _progress_printer()
     try:
         with _session(args) as session:
+            if args.dry_run:
+                batch = validate_file(session, path, args.format)
+                _out(f"確認のみ（データベースは変更していません）: 問題はありません。"
+                     f"団体 {len(batch.organisations)}件・窓口 {len(batch.services)}件を取り込めます")
+                return EXIT_OK
             summary = import_file(session, path, args.format, progress=progress)
     except ImportValidationError as exc:
-        _err(f"取り込みを中止しました（データベースは変更していません）。問題が {len(exc.issues)}件あります:")
+        verb = "確認しました" if args.dry_run else "取り込みを中止しました"
+        _err(f"{verb}（データベースは変更していません）。問題が {len(exc.issues)}件あります:")
         for issue in exc.issues:
             _err(f"  {issue}")
         return EXIT_ERROR
@@ -105,16 +111,23 @@ def _progress_printer(threshold: int = 100) -> Callable[[int, int], None]:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from .db import upgrade_schema
-    from .directory.importer import export_csv, export_records, export_yaml
+    from .directory.importer import export_csv, export_records, export_xlsx, export_yaml
 
     upgrade_schema(_engine(args))
-    with _session(args) as session:
-        text = export_csv(session) if args.format == "csv" else export_yaml(session)
-        batch = export_records(session)
-    if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
+    if args.format == "xlsx":
+        if not args.output:
+            _err("xlsx は -o でファイル名を指定してください（例: -o 名簿.xlsx）")
+            return EXIT_ERROR
+        with _session(args) as session:
+            batch = export_xlsx(session, args.output)
     else:
-        sys.stdout.write(text)
+        with _session(args) as session:
+            text = export_csv(session) if args.format == "csv" else export_yaml(session)
+            batch = export_records(session)
+        if args.output:
+            Path(args.output).write_text(text, encoding="utf-8")
+        else:
+            sys.stdout.write(text)
     _err(f"書き出し完了（{args.format}）: 団体 {len(batch.organisations)}件・窓口 {len(batch.services)}件")
     return EXIT_OK
 
@@ -286,13 +299,15 @@ def build_parser() -> argparse.ArgumentParser:
     sub = directory.add_subparsers(dest="command", required=True)
     sub.add_parser("init", help="データベースを作成し、空なら初期データを読み込む").set_defaults(func=cmd_init)
 
-    p = sub.add_parser("import", help="YAML / CSV を取り込む（1件でも問題があれば全体を取り込まない）")
+    p = sub.add_parser("import", help="YAML / CSV / Excel を取り込む（1件でも問題があれば全体を取り込まない）")
     p.add_argument("file")
-    p.add_argument("--format", choices=("yaml", "csv"), default=None, help="省略時は拡張子で判断")
+    p.add_argument("--format", choices=("yaml", "csv", "xlsx"), default=None,
+                   help="省略時は拡張子で判断（CSVは UTF-8 と Shift_JIS を自動判別）")
+    p.add_argument("--dry-run", action="store_true", help="確認だけして、データベースには書き込まない")
     p.set_defaults(func=cmd_import)
 
-    p = sub.add_parser("export", help="YAML / CSV に書き出す")
-    p.add_argument("--format", choices=("yaml", "csv"), default="yaml")
+    p = sub.add_parser("export", help="YAML / CSV / Excel に書き出す")
+    p.add_argument("--format", choices=("yaml", "csv", "xlsx"), default="yaml")
     p.add_argument("--output", "-o", default=None, help="省略時は標準出力")
     p.set_defaults(func=cmd_export)
 
