@@ -9,7 +9,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import directory
+from actions import directory, insight
 from actions.common import SAFETY_INTENTS, in_crisis, latest_entity, latest_intent, latest_text
 from tsunagari.clock import now
 from tsunagari.messages import message
@@ -111,6 +111,11 @@ class ActionShowServices(Action):
             dispatcher.utter_message(text=message("directory_unavailable"))
             return reset
 
+        await insight.record(
+            "search", tracker, route=category, channel_answer=tracker.get_slot("contact_channel"),
+            time_answer="now" if crisis else tracker.get_slot("contact_time"), fitted=result.fitted,
+            none_open=result.none_open, shown=[card.service_id for card in result.cards],
+        )
         from tsunagari.directory.lookup import format_card_text
 
         if result.note:

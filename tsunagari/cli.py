@@ -283,6 +283,42 @@ def cmd_report_crisis(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_report_monthly(args: argparse.Namespace) -> int:
+    from .clock import now
+    from .db import upgrade_schema
+    from .insight.render import PdfError, render_html, write_csv, write_pdf
+    from .insight.report import build_report, month_start
+
+    try:
+        month = month_start(args.month) if args.month else now().date().replace(day=1)
+    except ValueError as exc:
+        _err(str(exc))
+        return EXIT_ERROR
+    if not (args.output or args.pdf or args.csv):
+        _err("-o（HTML）、--pdf、--csv のどれかで出力先を指定してください")
+        return EXIT_ERROR
+    upgrade_schema(_engine(args))
+    with _session(args) as session:
+        report = build_report(session, month)
+    html = render_html(report, now())
+    written = []
+    if args.output:
+        Path(args.output).write_text(html, encoding="utf-8")
+        written.append(args.output)
+    if args.csv:
+        written += [str(p) for p in write_csv(report, args.csv)]
+    if args.pdf:
+        try:
+            write_pdf(html, args.pdf)
+        except PdfError as exc:
+            _err(str(exc))
+            return EXIT_ERROR
+        written.append(args.pdf)
+    note = "（この月の記録はありません）" if report.empty else ""
+    _out(f"{month.year}年{month.month}月のレポートを書き出しました{note}: " + "、".join(written))
+    return EXIT_OK
+
+
 # --- parser -----------------------------------------------------------------------------
 
 
@@ -334,6 +370,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = rsub.add_parser("crisis", help="危機対応の件数（日付・時間帯・チャネル別。本文や利用者IDは記録しません）")
     p.add_argument("--since", default=None, help="この日以降（YYYY-MM-DD）。省略時は30日前から")
     p.set_defaults(func=cmd_report_crisis)
+    p = rsub.add_parser("monthly", help="月次レポート（HTML・PDF・CSV。集計値のみ、5未満は伏せ字）")
+    p.add_argument("--month", default=None, help="対象月（YYYY-MM）。省略時は今月")
+    p.add_argument("--output", "-o", default=None, help="HTMLの出力先（例: report.html）")
+    p.add_argument("--pdf", default=None, help="PDFの出力先（chromium を使います）")
+    p.add_argument("--csv", default=None, metavar="DIR", help="表をCSV（UTF-8 BOM付き）で書き出すフォルダ")
+    p.set_defaults(func=cmd_report_monthly)
     return parser
 
 
