@@ -7,7 +7,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
 from tsunagari.cli import main
-from tsunagari.directory.importer import ImportValidationError, export_xlsx, export_yaml, import_file
+from tsunagari.directory.importer import (
+    ImportValidationError,
+    export_xlsx,
+    export_yaml,
+    import_file,
+)
 from tsunagari.directory.models import Organisation, Service
 
 from .test_importer import CSV_HEADER

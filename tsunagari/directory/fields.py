@@ -12,7 +12,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .models import CATEGORIES, CHANNELS, CONFIDENCE, CONTACT_KINDS, ELIGIBILITY, HOLIDAY_RULES, ORG_KINDS
+from .models import (
+    CATEGORIES,
+    CHANNELS,
+    CONFIDENCE,
+    CONTACT_KINDS,
+    ELIGIBILITY,
+    HOLIDAY_RULES,
+    ORG_KINDS,
+)
 
 DISTRICTS = ("品川", "大崎", "大井", "荏原", "八潮")
 ELIGIBILITY_AREAS = ("品川区", "東京都", "全国")
@@ -62,13 +70,13 @@ class Field:
 def _provenance(prefix: str = "", attr_prefix: str = "", precision_attr: str = "verified_precision",
                 what: str = "") -> tuple[Field, ...]:
     return (
-        Field("source", f"{what}出典", "source", f"{prefix}source", attr=f"{attr_prefix}source" or "",
+        Field("source", f"{what}出典", "source", f"{prefix}source", attr=f"{attr_prefix}source",
               note="情報のもとになった資料やページ（確認済みなら必須）。空欄なら上位の項目と同じ"),
         Field("verified_on", f"{what}確認日", "date", f"{prefix}verified_on",
-              attr=f"{attr_prefix}verified_on" or "", precision_attr=precision_attr,
+              attr=f"{attr_prefix}verified_on", precision_attr=precision_attr,
               note="資料に書かれた日付。2026-11-01、2026-11、2026、または undated（文字として入力）"),
         Field("confidence", f"{what}確かさ", "choice", f"{prefix}confidence", required=True, choices=CONFIDENCE,
-              attr=f"{attr_prefix}confidence" or "", say="confidence",
+              attr=f"{attr_prefix}confidence", say="confidence",
               note="verified（確認済み）/ partly（一部確認）/ unverified（未確認）"),
     )
 

@@ -24,9 +24,22 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .formats import csv_columns, parse_csv, parse_yaml, read_file, write_csv, write_yaml
+from .formats import (
+    csv_columns,
+    parse_csv,
+    parse_yaml,
+    read_file,
+    write_csv,
+    write_yaml,
+)
 from .models import Organisation
-from .sync import Progress, export_records, import_batch, organisation_to_record, service_to_record
+from .sync import (
+    Progress,
+    export_records,
+    import_batch,
+    organisation_to_record,
+    service_to_record,
+)
 from .validation import (
     ImportBatch,
     ImportIssue,

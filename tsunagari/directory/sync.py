@@ -6,7 +6,8 @@ change are counted as unchanged).
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -14,10 +15,23 @@ from sqlalchemy.orm import Session, selectinload
 from . import fields as F
 from .fields import Field
 from .hours import format_hours_spec, parse_hours_spec
-from .models import Contact, OpeningHours, Organisation, Service, ServiceCategory, ServiceChannel
+from .models import (
+    Contact,
+    OpeningHours,
+    Organisation,
+    Service,
+    ServiceCategory,
+    ServiceChannel,
+)
 from .repository import bump_revision, refresh_visibility
-from .validation import ImportBatch, ImportIssue, ImportSummary, ImportValidationError, format_source_date, \
-    parse_source_date
+from .validation import (
+    ImportBatch,
+    ImportIssue,
+    ImportSummary,
+    ImportValidationError,
+    format_source_date,
+    parse_source_date,
+)
 
 Progress = Callable[[int, int], None]
 

@@ -7,9 +7,10 @@ completely or not at all.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Callable, Iterable
+from typing import Any
 from urllib.parse import urlparse
 
 from . import fields as F
@@ -349,7 +350,7 @@ def _contacts(chk: _Checker, where: str, items: Any, inherit: dict, owner: str =
             parse_value(chk, cw, value_field, value)
             value = None
         elif rec["kind"]:
-            value = chk.run(cw, lambda: validate_contact_value(rec["kind"], value), column=value_field.ja)
+            value = chk.run(cw, lambda k=rec["kind"], x=value: validate_contact_value(k, x), column=value_field.ja)
         out.append({"kind": rec["kind"], "value": value, "label": rec["label"],
                     "source": rec["source"], "verified_on": rec["verified_on"], "confidence": rec["confidence"]})
     return out

@@ -8,9 +8,10 @@ and column of every problem.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from . import fields as F
 from .fields import Field
@@ -108,8 +109,8 @@ def write_xlsx(batch: ImportBatch, path: str | Path) -> None:
             options = " / ".join(_dropdown(f))
             text = f.note + (f"（一覧から選べます: {options}）" if options and options not in f.note else "")
             notes.append([name, f.ja, "必須" if f.required else "", text])
-    notes.append(["", "", "", "日付は 2026-11-01、2026-11、2026、undated のいずれか（文字として入力）。"
-                              "セルの結合はしないでください。1件でも問題があると全体を取り込みません。"])
+    notes.append(["", "", "", ("日付は 2026-11-01、2026-11、2026、undated のいずれか（文字として入力）。"
+                               "セルの結合はしないでください。1件でも問題があると全体を取り込みません。")])
     for letter, width in zip("ABCD", (10, 24, 6, 100)):
         notes.column_dimensions[letter].width = width
     for (c,) in notes.iter_rows(min_col=4, max_col=4):

@@ -9,8 +9,9 @@ one person. Crisis replies keep their own counts (`crisis_events`).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Any, Iterable
+from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.orm import Session

@@ -14,7 +14,14 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..directory.models import CATEGORIES, CrisisEvent, InsightEvent, InsightServiceShown, Organisation, Service
+from ..directory.models import (
+    CATEGORIES,
+    CrisisEvent,
+    InsightEvent,
+    InsightServiceShown,
+    Organisation,
+    Service,
+)
 
 SUPPRESS_BELOW = 5
 SUPPRESSED = "5未満"
