@@ -8,11 +8,12 @@ is logged and swallowed.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Dict, List, Text
 
-from rasa_sdk import Tracker
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import input_channel
+from actions.common import input_channel, latest_intent
 from actions.directory import _in_thread
 from tsunagari.clock import now
 
@@ -34,3 +35,55 @@ async def record(kind: str, tracker: Tracker, **fields: Any) -> None:
         await _in_thread(_record_sync, kind, input_channel(tracker), fields)
     except Exception:  # noqa: BLE001 - see module docstring
         logger.exception("could not record an insight event")
+
+
+# --- counting actions, ready to be chained after a response by a rule -------------------
+# Wiring (domain.yml `actions:` and the rules), e.g.
+#   - intent: faq_data / - action: utter_faq_data / - action: action_count_faq
+#   - intent: express_loneliness / - action: utter_empathize / - action: action_count_listening
+#   - intent: crisis_check / - action: utter_crisis_check / - action: action_count_gentle_check
+
+
+def _this_session(tracker: Tracker) -> list[dict]:
+    events = list(tracker.events or [])
+    starts = [i for i, e in enumerate(events) if e.get("event") == "session_started"]
+    return events[starts[-1] + 1:] if starts else events
+
+
+def _ran_before(tracker: Tracker, *names: str) -> bool:
+    return any(e.get("event") == "action" and e.get("name") in names for e in _this_session(tracker))
+
+
+class ActionCountFaq(Action):
+    """Count the FAQ topic just answered (the intent name, e.g. faq_data)."""
+
+    def name(self) -> Text:
+        return "action_count_faq"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        topic = latest_intent(tracker) or ""
+        await record("faq", tracker, topic=topic if topic.startswith("faq_") else "other")
+        return []
+
+
+class ActionCountListening(Action):
+    """Count a conversation that was listened to, once per session, while it has not searched."""
+
+    def name(self) -> Text:
+        return "action_count_listening"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        if not _ran_before(tracker, "action_count_listening", "action_show_services"):
+            await record("listening", tracker)
+        return []
+
+
+class ActionCountGentleCheck(Action):
+    """Count a gentle check (the classifier-only crisis guess that asks first)."""
+
+    def name(self) -> Text:
+        return "action_count_gentle_check"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        await record("gentle_check", tracker)
+        return []

@@ -39,3 +39,45 @@ async def test_a_broken_insight_store_never_blocks_the_results(seeded_directory,
     tracker = make_tracker(slots={"support_category": "counseling", "contact_channel": "phone", "contact_time": "any"})
     await ActionShowServices().run(dispatcher, tracker, domain)
     assert any(m.get("custom") for m in dispatcher.messages)
+
+
+def _counts(kind):
+    from tsunagari.db import ensure_database, session_scope
+    from tsunagari.directory.models import InsightEvent
+
+    ensure_database()
+    with session_scope() as session:
+        return sorted((e.topic, e.input_channel, e.count) for e in session.execute(select(InsightEvent)).scalars()
+                      if e.kind == kind)
+
+
+async def test_faq_topic_is_counted_by_intent_name(seeded_directory, dispatcher, domain):
+    from actions.insight import ActionCountFaq
+
+    for _ in range(2):
+        assert await ActionCountFaq().run(dispatcher, make_tracker(intent="faq_data", text="データは？",
+                                                                   input_channel="webchat"), domain) == []
+    await ActionCountFaq().run(dispatcher, make_tracker(intent="greet"), domain)
+    assert _counts("faq") == [("faq_data", "webchat", 2), ("other", "rest", 1)]
+    assert dispatcher.messages == []
+
+
+async def test_listening_counts_once_per_session_and_not_after_a_search(seeded_directory, dispatcher, domain):
+    from actions.insight import ActionCountListening
+
+    action = ActionCountListening()
+    await action.run(dispatcher, make_tracker(intent="express_loneliness"), domain)
+    again = [{"event": "action", "name": "action_count_listening"}]
+    await action.run(dispatcher, make_tracker(intent="express_loneliness", events=again), domain)
+    searched = [{"event": "action", "name": "action_show_services"}]
+    await action.run(dispatcher, make_tracker(intent="express_loneliness", events=searched), domain)
+    new_session = [*again, {"event": "session_started"}]
+    await action.run(dispatcher, make_tracker(intent="express_loneliness", events=new_session), domain)
+    assert _counts("listening") == [("", "rest", 2)]
+
+
+async def test_gentle_check_is_counted(seeded_directory, dispatcher, domain):
+    from actions.insight import ActionCountGentleCheck
+
+    await ActionCountGentleCheck().run(dispatcher, make_tracker(intent="crisis_check", input_channel="line"), domain)
+    assert _counts("gentle_check") == [("", "line", 1)]

@@ -79,7 +79,7 @@ def test_tables_hold_the_true_counts(session):
     channels = {row[0]: row[1:] for row in r.channels.rows}
     assert channels == {"LINE": [22, 6, 0, 3], "Webチャット": [8, 0, 2, 0]}
     assert r.safety.rows[-1] == ["2026年11月", 5, 3] and r.safety.rows[-2] == ["2026年10月", 0, 0]
-    assert r.topics.rows == [["話を聞くだけ（検索なし）", 6], ["質問: データの扱い", 2]]
+    assert r.topics.rows == [["話を聞いた会話（その時点で検索なし）", 6], ["質問: データの扱い", 2]]
     assert r.summary == [
         "検索は30件で、前月から88%増えました。",
         "いちばん変わったのは「相談」で、10件から20件に増えました。",

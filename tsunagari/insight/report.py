@@ -180,7 +180,7 @@ def build_report(session: Session, month: date) -> MonthReport:
     ):
         if kind in kinds:
             by_channel[channel][kinds.index(kind)] += int(n)
-    channels = Table("channels", "入口（チャネル）ごとの件数", ["入口", "検索", "話を聞くだけ", "よくある質問", "そっと確認"])
+    channels = Table("channels", "入口（チャネル）ごとの件数", ["入口", "検索", "話を聞いた会話", "よくある質問", "そっと確認"])
     for channel, counts in sorted(by_channel.items(), key=lambda kv: -sum(kv[1])):
         channels.rows.append([INPUT_CHANNEL_JA.get(channel, channel), *counts])
 
@@ -198,12 +198,12 @@ def build_report(session: Session, month: date) -> MonthReport:
         safety.rows.append([month_label(m), crisis.get(k, 0), gentle.get(k, 0)])
 
     # FAQ topics and listening-only conversations this month.
-    topics = Table("topics", "よくある質問と「話を聞くだけ」", ["内容", "件数"])
+    topics = Table("topics", "よくある質問と、話を聞いた会話", ["内容", "件数"])
     for kind, topic, n in session.execute(
         select(E.kind, E.topic, func.sum(E.count)).where(this, E.kind.in_(("faq", "listening")))
         .group_by(E.kind, E.topic)
     ):
-        label = "話を聞くだけ（検索なし）" if kind == "listening" else f"質問: {TOPIC_JA.get(topic, topic)}"
+        label = "話を聞いた会話（その時点で検索なし）" if kind == "listening" else f"質問: {TOPIC_JA.get(topic, topic)}"
         topics.rows.append([label, int(n)])
     topics.rows.sort(key=lambda r: -r[1])
 
