@@ -125,7 +125,16 @@ def cmd_export(args: argparse.Namespace) -> int:
             text = export_csv(session) if args.format == "csv" else export_yaml(session)
             batch = export_records(session)
         if args.output:
-            Path(args.output).write_text(text, encoding="utf-8")
+            from .directory.formats import encode_text
+
+            try:
+                data, replaced = encode_text(text, args.encoding)
+            except ValueError as exc:
+                _err(str(exc))
+                return EXIT_ERROR
+            Path(args.output).write_bytes(data)
+            if replaced:
+                _err(f"Shift_JIS にない記号 {replaced}か所を近い文字にしました（– → - など）")
         else:
             sys.stdout.write(text)
     _err(f"書き出し完了（{args.format}）: 団体 {len(batch.organisations)}件・窓口 {len(batch.services)}件")
@@ -345,6 +354,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("export", help="YAML / CSV / Excel に書き出す")
     p.add_argument("--format", choices=("yaml", "csv", "xlsx"), default="yaml")
     p.add_argument("--output", "-o", default=None, help="省略時は標準出力")
+    p.add_argument("--encoding", choices=("utf-8", "utf-8-sig", "cp932"), default="utf-8",
+                   help="-o のファイルの文字コード（Excel で開く CSV は utf-8-sig か cp932）")
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("list", help="窓口の一覧（非表示の理由つき）")

@@ -202,3 +202,23 @@ def test_cli_xlsx_export_and_dry_run_import(capsys, tmp_path):
     err = capsys.readouterr().err
     assert "確認しました（データベースは変更していません）" in err and "「窓口」シート 3行目" in err
     assert main(["--database-url", url, "directory", "export", "--format", "xlsx"]) == 2
+
+
+def test_cli_round_trip_through_a_cp932_csv(capsys, tmp_path):
+    url = f"sqlite:///{tmp_path / 'd.sqlite3'}"
+    assert main(["--database-url", url, "directory", "init"]) == 0
+    path = tmp_path / "名簿_sjis.csv"
+    assert main(["--database-url", url, "directory", "export", "--format", "csv", "--encoding", "cp932",
+                 "-o", str(path)]) == 0
+    assert "近い文字にしました" in capsys.readouterr().err  # the seed has – and ≈ in its sources
+    path.read_bytes().decode("cp932")
+    assert main(["--database-url", url, "directory", "import", "--dry-run", str(path)]) == 0
+    assert "窓口 43件を取り込めます" in capsys.readouterr().out
+
+
+def test_cp932_export_refuses_a_character_it_cannot_hold():
+    from tsunagari.directory.formats import encode_text
+
+    assert encode_text("月–金 ≈", "cp932") == ("月-金 ≒".encode("cp932"), 2)
+    with pytest.raises(ValueError, match="2行目の「😀」"):
+        encode_text("a\nb😀", "cp932")

@@ -208,6 +208,30 @@ def write_csv(batch: ImportBatch) -> str:
     return out.getvalue()
 
 
+ENCODINGS = ("utf-8", "utf-8-sig", "cp932")
+# Characters CP932 (Shift_JIS on Windows) lacks, written as their nearest CP932 form.
+CP932_SUBSTITUTES = {"\u2013": "-", "\u2014": "\u2015", "\u2248": "\u2252", "\u301c": "\uff5e", "\u2212": "\uff0d",
+                     "\u00a0": " "}
+
+
+def encode_text(text: str, encoding: str) -> tuple[bytes, int]:
+    """Text as bytes; for CP932 the few characters it lacks are substituted (returns how many).
+
+    Anything else CP932 cannot hold is an error naming the character, never a silent 「?」.
+    """
+    if encoding != "cp932":
+        return text.encode(encoding), 0
+    replaced = sum(text.count(c) for c in CP932_SUBSTITUTES)
+    for char, substitute in CP932_SUBSTITUTES.items():
+        text = text.replace(char, substitute)
+    try:
+        return text.encode("cp932"), replaced
+    except UnicodeEncodeError as exc:
+        line = text.count("\n", 0, exc.start) + 1
+        raise ValueError(f"{line}行目の「{exc.object[exc.start:exc.end]}」は Shift_JIS（CP932）で書けません。"
+                         "xlsx か UTF-8 で書き出してください") from None
+
+
 def decode_text(data: bytes) -> str:
     """UTF-8 (with or without BOM) or CP932, as Excel on Japanese Windows saves CSV."""
     try:
