@@ -36,3 +36,18 @@ def session(dburl):
     with sessionmaker(bind=engine, future=True, expire_on_commit=False).begin() as s:
         yield s
     engine.dispose()
+
+
+from tests.directory.conftest import pg_engine  # noqa: E402,F401 - the shared throwaway PostgreSQL schema
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_session(request, dburl):
+    """The same report test on SQLite and on PostgreSQL (seeded, migrated to head)."""
+    engine = db.make_engine(dburl) if request.param == "sqlite" else request.getfixturevalue("pg_engine")
+    if request.param == "postgresql":
+        db.ensure_database(engine)
+    with sessionmaker(bind=engine, future=True, expire_on_commit=False).begin() as s:
+        yield s
+    if request.param == "sqlite":
+        engine.dispose()

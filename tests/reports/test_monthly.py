@@ -64,7 +64,8 @@ def chart_counts(html: str) -> list[str]:
     return re.findall(r'<text class="count"[^>]*>([^<]*)</text>', html)
 
 
-def test_tables_hold_the_true_counts(session):
+def test_tables_hold_the_true_counts(any_session):
+    session = any_session
     fill(session)
     r = build_report(session, date(2026, 11, 1))
     assert (r.searches, r.searches_previous) == (30, 16)
