@@ -133,6 +133,9 @@ def heatmap(title: str, rows: list[str], matrix: list[list[int]], width: int = 7
             body.append(_text(x + cell_w / 2, y + cell_h / 2 + 3, text, "middle", 8 if len(text) > 3 else 9, ink,
                               cls="count"))
     if peak == 0:
-        body.append(_empty_note(width, top + len(rows) * cell_h / 2))
+        mid = top + len(rows) * cell_h / 2
+        body.append(f'<rect x="{width / 2 - 130}" y="{mid - 20}" width="260" height="30" fill="#ffffff" '
+                    'stroke="#cbd5e0" rx="4"/>')
+        body.append(_empty_note(width, mid))
     body.append(_text(left, height - 6, "時（0〜23時、日本時間）", size=10, fill="#4a5568"))
     return _svg(width, height, body, title, hatch)
