@@ -104,10 +104,11 @@ def write_xlsx(batch: ImportBatch, path: str | Path) -> None:
     notes = wb.create_sheet(NOTES_SHEET)
     notes.append(["シート", "列", "必須", "書き方"])
     for name, columns in SHEETS.items():
-        notes.append([name, f"（{_SHEET_PURPOSE[name]}）", "", ""])
+        notes.append([name, "（このシート）", "", _SHEET_PURPOSE[name]])
         for f in columns:
-            options = " / ".join(_dropdown(f))
-            text = f.note + (f"（一覧から選べます: {options}）" if options and options not in f.note else "")
+            options = _dropdown(f)
+            listed = all(o in f.note for o in options)
+            text = f.note + (f"（一覧から選べます: {' / '.join(options)}）" if options and not listed else "")
             notes.append([name, f.ja, "必須" if f.required else "", text])
     notes.append(["", "", "", ("日付は 2026-11-01、2026-11、2026、undated のいずれか（文字として入力）。"
                                "セルの結合はしないでください。1件でも問題があると全体を取り込みません。")])
