@@ -120,6 +120,14 @@ def test_wrong_header_is_rejected(seeded_engine, tmp_path):
     assert "見出しに必須の列がありません: 窓口名" in text
 
 
+def test_a_value_in_a_column_without_header_is_rejected(seeded_engine, tmp_path):
+    def stray(wb):
+        ws = wb["団体"]
+        ws.cell(row=3, column=ws.max_column + 2).value = "メモ"
+    text = _broken(seeded_engine, tmp_path, stray)
+    assert "「団体」シート 3行目: 見出しのない列に値があります" in text
+
+
 def test_merged_cell_is_rejected(seeded_engine, tmp_path):
     text = _broken(seeded_engine, tmp_path, lambda wb: wb["団体"].merge_cells("C2:C4"))
     assert "「団体」シート C2:C4" in text and "セルが結合されています" in text

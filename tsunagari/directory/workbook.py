@@ -164,6 +164,8 @@ def _read_sheet(ws, columns: tuple[Field, ...], issues: list[ImportIssue]) -> li
         values = [_value(v) for v in values]
         if not any(v not in (None, "") for v in values):
             continue
+        if any(v not in (None, "") for v in values[len(header):]):
+            issues.append(ImportIssue(_where(sheet, n), "見出しのない列に値があります（見出しをつけるか、値を消してください）"))
         record = {by_ja[h].name: v for h, v in zip(header, values) if v not in (None, "")}
         record[LINE_KEY] = _where(sheet, n)
         out.append((n, record))
