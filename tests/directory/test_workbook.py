@@ -79,17 +79,22 @@ def test_round_trip_unchanged_then_an_edited_cell_is_imported(seeded_engine, tmp
         assert svc.name == "きみまもチャット（Excelで修正）" and svc.hours_note == "年末年始も受付"
 
 
-def test_a_real_date_cell_in_a_date_column_is_read(seeded_engine, tmp_path):
+@pytest.mark.parametrize("typed, stored", [
+    (datetime(2026, 11, 2), ("2026-11-02", "day")),  # a date cell
+    ("2026/11/02", ("2026-11-02", "day")),  # typed the Japanese-Excel way into a text cell
+    ("2026-11", ("2026-11-01", "month")),
+])
+def test_dates_as_staff_type_them_are_read(seeded_engine, tmp_path, typed, stored):
     path = export(seeded_engine, tmp_path / "d.xlsx")
     wb = load_workbook(path)
     ws = wb["団体"]
-    ws.cell(row=2, column=header_index(ws, "確認日")).value = datetime(2026, 11, 2)
+    ws.cell(row=2, column=header_index(ws, "確認日")).value = typed
     key = ws.cell(row=2, column=1).value
     wb.save(path)
     assert run_import(seeded_engine, path).organisations_updated == 1
     with sessionmaker(bind=seeded_engine, future=True).begin() as s:
         org = s.execute(select(Organisation).where(Organisation.key == key)).scalar_one()
-        assert (org.verified_on.isoformat(), org.verified_precision) == ("2026-11-02", "day")
+        assert (org.verified_on.isoformat(), org.verified_precision) == stored
 
 
 def _broken(seeded_engine, tmp_path, breaker):

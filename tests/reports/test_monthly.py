@@ -176,3 +176,11 @@ def test_page_opens_in_headless_chromium_with_japanese_and_charts(session, tmp_p
     done = subprocess.run([*base, "--hide-scrollbars", "--window-size=900,2400", f"--screenshot={shot}",
                            page.as_uri()], capture_output=True, timeout=120, check=False)
     assert done.returncode == 0 and shot.stat().st_size > 50_000
+
+
+def test_pdf_without_chromium_names_the_install_command(tmp_path):
+    from tsunagari.insight.render import PdfError, write_pdf
+
+    with pytest.raises(PdfError, match="apt-get update && apt-get install -y chromium fonts-noto-cjk"):
+        write_pdf("<html></html>", tmp_path / "x.pdf", chromium=str(tmp_path / "no-chromium"))
+    assert not (tmp_path / "x.pdf").exists()

@@ -74,7 +74,7 @@ def _provenance(prefix: str = "", attr_prefix: str = "", precision_attr: str = "
               note="情報のもとになった資料やページ（確認済みなら必須）。空欄なら上位の項目と同じ"),
         Field("verified_on", f"{what}確認日", "date", f"{prefix}verified_on",
               attr=f"{attr_prefix}verified_on", precision_attr=precision_attr,
-              note="資料に書かれた日付。2026-11-01、2026-11、2026、または undated（文字として入力）"),
+              note="資料に書かれた日付。2026-11-01（2026/11/01 も可）、2026-11、2026、または undated（文字として入力）"),
         Field("confidence", f"{what}確かさ", "choice", f"{prefix}confidence", required=True, choices=CONFIDENCE,
               attr=f"{attr_prefix}confidence", say="confidence",
               note="verified（確認済み）/ partly（一部確認）/ unverified（未確認）"),

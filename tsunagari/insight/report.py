@@ -219,7 +219,7 @@ def build_report(session: Session, month: date) -> MonthReport:
 
 def _change(now: int, before: int) -> str:
     if before == 0:
-        return "前月はありませんでした"
+        return "前月の記録はありませんでした"
     pct = round((now - before) * 100 / before)
     return f"前月から{abs(pct)}%{'増えました' if pct > 0 else '減りました'}" if pct else "前月と同じでした"
 
