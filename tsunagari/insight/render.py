@@ -11,6 +11,7 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from ..clock import now
 from . import charts
 from .report import WEEKDAYS_JA, MonthReport, Table, month_label, suppress
 
@@ -81,7 +82,7 @@ def render_html(r: MonthReport, generated: datetime | None = None) -> str:
                       autoescape=select_autoescape(["html", "j2"]))
     return env.get_template("monthly.html.j2").render(
         month=month_label(r.month), first_month=month_label(r.months[0]), summary=r.summary, empty=r.empty,
-        blocks=_blocks(r), generated=(generated or datetime.now()).strftime("%Y-%m-%d %H:%M"),
+        blocks=_blocks(r), generated=(generated or now()).strftime("%Y-%m-%d %H:%M"),
     )
 
 
