@@ -59,7 +59,7 @@ replay: train
 test: lint test-unit test-data test-stories test-model test-e2e
 
 test-unit: setup system-deps
-	$(BIN)/python -m pytest -q tests/unit tests/directory tests/actions
+	$(BIN)/python -m pytest -q tests/unit tests/directory tests/actions tests/reports
 
 test-data: setup
 	$(RASA) data validate --fail-on-warnings
@@ -73,12 +73,13 @@ test-model: train
 test-e2e: train system-deps
 	$(BIN)/python -m pytest -q tests/channels tests/browser
 
-## bench: start-up time, memory, REST round trips, directory lookups
+## bench: start-up time, memory, REST round trips, directory lookups, monthly report build
 bench: train
 	$(BIN)/tsunagari directory init
 	$(BIN)/python benchmarks/bench_server.py
 	$(BIN)/python benchmarks/bench_lookup.py
 	$(BIN)/python benchmarks/bench_risk.py
+	$(BIN)/python benchmarks/bench_report.py
 
 ## lock: re-pin every transitive version from requirements.in
 lock:

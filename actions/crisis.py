@@ -24,7 +24,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import directory
+from actions import directory, insight
 from actions.common import in_crisis, input_channel, latest_intent, latest_text
 from channels import contract
 from tsunagari.clock import now
@@ -68,6 +68,8 @@ class ActionCrisisResponse(Action):
         send(dispatcher, reply.messages)
         logger.info("Safety reply: %s.", situation)
         events: list[dict[str, Any]] = [SlotSet("crisis_stage", reply.stage)]
+        if situation in ("check", "hyperbole"):
+            await insight.record("gentle_check", tracker)  # never raises
         if situation == "enter":
             events.append(SlotSet("crisis", True))
             try:

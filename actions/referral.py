@@ -10,7 +10,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import directory
+from actions import directory, insight
 from actions.common import SAFETY_INTENTS, in_crisis, latest_entity, latest_intent, latest_text
 from actions.crisis import send
 from channels import contract
@@ -130,6 +130,16 @@ class ActionShowServices(Action):
                 send(dispatcher, [pinned_lines()])
             return reset
 
+        await insight.record(
+            "search",
+            tracker,
+            route=category,
+            channel_answer=tracker.get_slot("contact_channel"),
+            time_answer="now" if crisis else tracker.get_slot("contact_time"),
+            fitted=result.fitted,
+            none_open=result.none_open,
+            shown=[card.service_id for card in result.cards],
+        )
         from tsunagari.directory.lookup import format_card_text
 
         if result.note:

@@ -66,7 +66,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 def cmd_import(args: argparse.Namespace) -> int:
     from .db import upgrade_schema
-    from .directory.importer import ImportValidationError, import_file
+    from .directory.importer import ImportValidationError, import_file, validate_file
 
     path = Path(args.file)
     if not path.is_file():
@@ -76,9 +76,17 @@ def cmd_import(args: argparse.Namespace) -> int:
     progress = _progress_printer()
     try:
         with _session(args) as session:
+            if args.dry_run:
+                batch = validate_file(session, path, args.format)
+                _out(
+                    f"確認のみ（データベースは変更していません）: 問題はありません。"
+                    f"団体 {len(batch.organisations)}件・窓口 {len(batch.services)}件を取り込めます"
+                )
+                return EXIT_OK
             summary = import_file(session, path, args.format, progress=progress)
     except ImportValidationError as exc:
-        _err(f"取り込みを中止しました（データベースは変更していません）。問題が {len(exc.issues)}件あります:")
+        verb = "確認しました" if args.dry_run else "取り込みを中止しました"
+        _err(f"{verb}（データベースは変更していません）。問題が {len(exc.issues)}件あります:")
         for issue in exc.issues:
             _err(f"  {issue}")
         return EXIT_ERROR
@@ -107,16 +115,32 @@ def _progress_printer(threshold: int = 100) -> Callable[[int, int], None]:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from .db import upgrade_schema
-    from .directory.importer import export_csv, export_records, export_yaml
+    from .directory.importer import export_csv, export_records, export_xlsx, export_yaml
 
     upgrade_schema(_engine(args))
-    with _session(args) as session:
-        text = export_csv(session) if args.format == "csv" else export_yaml(session)
-        batch = export_records(session)
-    if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
+    if args.format == "xlsx":
+        if not args.output:
+            _err("xlsx は -o でファイル名を指定してください（例: -o 名簿.xlsx）")
+            return EXIT_ERROR
+        with _session(args) as session:
+            batch = export_xlsx(session, args.output)
     else:
-        sys.stdout.write(text)
+        with _session(args) as session:
+            text = export_csv(session) if args.format == "csv" else export_yaml(session)
+            batch = export_records(session)
+        if args.output:
+            from .directory.formats import encode_text
+
+            try:
+                data, replaced = encode_text(text, args.encoding)
+            except ValueError as exc:
+                _err(str(exc))
+                return EXIT_ERROR
+            Path(args.output).write_bytes(data)
+            if replaced:
+                _err(f"Shift_JIS にない記号 {replaced}か所を近い文字にしました（– → - など）")
+        else:
+            sys.stdout.write(text)
     _err(f"書き出し完了（{args.format}）: 団体 {len(batch.organisations)}件・窓口 {len(batch.services)}件")
     return EXIT_OK
 
@@ -274,6 +298,42 @@ def cmd_report_crisis(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_report_monthly(args: argparse.Namespace) -> int:
+    from .clock import now
+    from .db import upgrade_schema
+    from .insight.render import PdfError, render_html, write_csv, write_pdf
+    from .insight.report import build_report, month_start
+
+    try:
+        month = month_start(args.month) if args.month else now().date().replace(day=1)
+    except ValueError as exc:
+        _err(str(exc))
+        return EXIT_ERROR
+    if not (args.output or args.pdf or args.csv):
+        _err("-o（HTML）、--pdf、--csv のどれかで出力先を指定してください")
+        return EXIT_ERROR
+    upgrade_schema(_engine(args))
+    with _session(args) as session:
+        report = build_report(session, month)
+    html = render_html(report, now())
+    written = []
+    if args.output:
+        Path(args.output).write_text(html, encoding="utf-8")
+        written.append(args.output)
+    if args.csv:
+        written += [str(p) for p in write_csv(report, args.csv)]
+    if args.pdf:
+        try:
+            write_pdf(html, args.pdf)
+        except PdfError as exc:
+            _err(str(exc))
+            return EXIT_ERROR
+        written.append(args.pdf)
+    note = "（この月の記録はありません）" if report.empty else ""
+    _out(f"{month.year}年{month.month}月のレポートを書き出しました{note}: " + "、".join(written))
+    return EXIT_OK
+
+
 # --- parser -----------------------------------------------------------------------------
 
 
@@ -293,14 +353,26 @@ def build_parser() -> argparse.ArgumentParser:
     sub = directory.add_subparsers(dest="command", required=True)
     sub.add_parser("init", help="データベースを作成し、空なら初期データを読み込む").set_defaults(func=cmd_init)
 
-    p = sub.add_parser("import", help="YAML / CSV を取り込む（1件でも問題があれば全体を取り込まない）")
+    p = sub.add_parser("import", help="YAML / CSV / Excel を取り込む（1件でも問題があれば全体を取り込まない）")
     p.add_argument("file")
-    p.add_argument("--format", choices=("yaml", "csv"), default=None, help="省略時は拡張子で判断")
+    p.add_argument(
+        "--format",
+        choices=("yaml", "csv", "xlsx"),
+        default=None,
+        help="省略時は拡張子で判断（CSVは UTF-8 と Shift_JIS を自動判別）",
+    )
+    p.add_argument("--dry-run", action="store_true", help="確認だけして、データベースには書き込まない")
     p.set_defaults(func=cmd_import)
 
-    p = sub.add_parser("export", help="YAML / CSV に書き出す")
-    p.add_argument("--format", choices=("yaml", "csv"), default="yaml")
+    p = sub.add_parser("export", help="YAML / CSV / Excel に書き出す")
+    p.add_argument("--format", choices=("yaml", "csv", "xlsx"), default="yaml")
     p.add_argument("--output", "-o", default=None, help="省略時は標準出力")
+    p.add_argument(
+        "--encoding",
+        choices=("utf-8", "utf-8-sig", "cp932"),
+        default="utf-8",
+        help="-o のファイルの文字コード（Excel で開く CSV は utf-8-sig か cp932）",
+    )
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("list", help="窓口の一覧（非表示の理由つき）")
@@ -326,6 +398,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = rsub.add_parser("crisis", help="危機対応の件数（日付・時間帯・チャネル別。本文や利用者IDは記録しません）")
     p.add_argument("--since", default=None, help="この日以降（YYYY-MM-DD）。省略時は30日前から")
     p.set_defaults(func=cmd_report_crisis)
+    p = rsub.add_parser("monthly", help="月次レポート（HTML・PDF・CSV。集計値のみ、5未満は伏せ字）")
+    p.add_argument("--month", default=None, help="対象月（YYYY-MM）。省略時は今月")
+    p.add_argument("--output", "-o", default=None, help="HTMLの出力先（例: report.html）")
+    p.add_argument("--pdf", default=None, help="PDFの出力先（chromium を使います）")
+    p.add_argument("--csv", default=None, metavar="DIR", help="表をCSV（UTF-8 BOM付き）で書き出すフォルダ")
+    p.set_defaults(func=cmd_report_monthly)
     return parser
 
 

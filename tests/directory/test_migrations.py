@@ -56,7 +56,7 @@ def _check_upgrade(engine) -> None:
     _fill_at_revision_1(engine)
 
     db.upgrade_schema(engine)  # to head
-    assert db.current_revision(engine) == db.head_revision() == "0002"
+    assert db.current_revision(engine) == db.head_revision() == "0003"
     inspector = inspect(engine)
     assert "ix_opening_hours_service_id" in {i["name"] for i in inspector.get_indexes("opening_hours")}
     assert "ix_services_public_category" in {i["name"] for i in inspector.get_indexes("services")}
@@ -98,3 +98,22 @@ def test_downgrade_and_upgrade_again(tmp_path):
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM services")).scalar() == 43
     engine.dispose()
+
+
+def test_0003_adds_the_insight_tables_and_keeps_crisis_counts(tmp_path):
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'insight.sqlite3'}")
+    try:
+        db.upgrade_schema(engine, "0002")
+        with engine.begin() as conn:
+            conn.execute(
+                text("INSERT INTO crisis_events (event_date, hour, channel, count) VALUES (:d, 2, 'line', 3)"),
+                {"d": date(2026, 11, 1)},
+            )
+        assert "insight_events" not in inspect(engine).get_table_names()
+        db.upgrade_schema(engine)
+        tables = set(inspect(engine).get_table_names())
+        assert {"insight_events", "insight_services_shown"} <= tables
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT count FROM crisis_events")).scalar() == 3
+    finally:
+        engine.dispose()

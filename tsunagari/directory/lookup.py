@@ -120,6 +120,8 @@ class LookupResult:
     cards: list[ServiceCard]
     exact: bool
     note: str | None = None
+    fitted: int = 0  # services that fitted the whole request (before the limit)
+    none_open: bool = False  # some fitted route/channel/age, none the time asked (unmet demand)
 
     def to_dict(self) -> dict[str, Any]:
         return {"cards": [c.to_dict() for c in self.cards], "exact": self.exact, "note": self.note}
@@ -548,7 +550,7 @@ def find_services(session: Session, request: LookupRequest) -> LookupResult:
             if maybe:
                 chosen += maybe[: request.limit - len(chosen)]
                 note = msg("notes.unknown_hours_added") if request.when is not None else None
-        return LookupResult([_build_card(c, request) for c in chosen], exact=True, note=note)
+        return LookupResult([_build_card(c, request) for c in chosen], exact=True, note=note, fitted=len(fits))
 
     # Nothing fits: say so, then offer the next opening and/or an open 24-hour line.
     chosen = []
@@ -584,7 +586,7 @@ def find_services(session: Session, request: LookupRequest) -> LookupResult:
         if c.tier == 2 and c not in chosen:
             chosen.append(c)
     cards = [_build_card(c, request) for c in chosen[: request.limit]]
-    return LookupResult(cards, exact=False, note="".join(notes))
+    return LookupResult(cards, exact=False, note="".join(notes), none_open=bool(candidates))
 
 
 def _ensure_verified(chosen: list[_Candidate], fits: list[_Candidate]) -> list[_Candidate]:

@@ -256,11 +256,75 @@ class CrisisEvent(Base):
     count = Column(Integer, nullable=False, default=0)
 
 
+class InsightEvent(Base):
+    """Aggregate count of what residents asked for, for the ward's monthly report.
+
+    One row is a bucket (Tokyo date, hour of week, what kind of event and its
+    coded answers) with a count. There is no message text, no sender or
+    conversation id and no time finer than the hour, so nothing links two
+    events to one person. Empty string means "not asked" (never NULL, so the
+    bucket key stays unique).
+    """
+
+    __tablename__ = "insight_events"
+    __table_args__ = (
+        UniqueConstraint(
+            "event_date",
+            "hour_of_week",
+            "kind",
+            "input_channel",
+            "route",
+            "channel_answer",
+            "time_answer",
+            "fitted",
+            "none_open",
+            "topic",
+            name="uq_insight_events_bucket",
+        ),
+        CheckConstraint("hour_of_week >= 0 AND hour_of_week < 168", name="hour_of_week"),
+        CheckConstraint("count >= 0", name="count"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    event_date = Column(Date, nullable=False)  # Tokyo date
+    hour_of_week = Column(Integer, nullable=False)  # Monday 0時 = 0 ... Sunday 23時 = 167 (Tokyo)
+    kind = Column(String(16), nullable=False)  # search / listening / faq / gentle_check
+    input_channel = Column(String(32), nullable=False)
+    route = Column(String(20), nullable=False, default="")  # directory category searched
+    channel_answer = Column(String(12), nullable=False, default="")
+    time_answer = Column(String(12), nullable=False, default="")
+    fitted = Column(Integer, nullable=False, default=0)  # services that fitted (capped)
+    none_open = Column(Boolean, nullable=False, default=False)  # some fitted the need, none the time
+    topic = Column(String(32), nullable=False, default="")  # FAQ intent
+    count = Column(Integer, nullable=False, default=0)
+
+
+class InsightServiceShown(Base):
+    """How often each service was shown, per Tokyo date, route and input channel (counts only)."""
+
+    __tablename__ = "insight_services_shown"
+    __table_args__ = (
+        UniqueConstraint(
+            "event_date", "route", "input_channel", "service_key", name="uq_insight_services_shown_bucket"
+        ),
+        CheckConstraint("count >= 0", name="count"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    event_date = Column(Date, nullable=False)
+    route = Column(String(20), nullable=False)
+    input_channel = Column(String(32), nullable=False)
+    service_key = Column(String(80), nullable=False)  # a key, not a foreign key: counts outlive services
+    count = Column(Integer, nullable=False, default=0)
+
+
 Index("ix_opening_hours_service_id", OpeningHours.service_id)
 Index("ix_contacts_service_id", Contact.service_id)
 Index("ix_contacts_organisation_id", Contact.organisation_id)
 Index("ix_service_categories_category", ServiceCategory.category, ServiceCategory.service_id)
 Index("ix_services_public_category", Service.public, Service.category)
+Index("ix_insight_events_event_date", InsightEvent.event_date)
+Index("ix_insight_services_shown_event_date", InsightServiceShown.event_date)
 
 __all__ = [
     "Base",
@@ -272,4 +336,6 @@ __all__ = [
     "Contact",
     "DirectoryMeta",
     "CrisisEvent",
+    "InsightEvent",
+    "InsightServiceShown",
 ]

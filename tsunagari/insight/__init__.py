@@ -1,0 +1,1 @@
+"""Anonymous aggregate insight: what residents asked for, and the ward's monthly report."""
