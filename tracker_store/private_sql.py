@@ -1,0 +1,258 @@
+"""Rasa's SQL tracker store, with the resident's text redacted before it is written.
+
+Configured in endpoints.yml as ``type: tracker_store.PrivateSQLTrackerStore``.
+The database is TSUNAGARI_TRACKER_URL, else the endpoint's ``url``, else the
+SQLite file var/tracker.sqlite3. TSUNAGARI_STORE_TEXT chooses ``redacted``
+(default) or ``none``. The redaction itself lives in tsunagari.privacy.
+
+Differences from Rasa's SQLTrackerStore, and why:
+- every event passes through ``tsunagari.privacy.events.storable_event``
+  (Rasa's own NLU and the safety layer have already seen the full text);
+- start-up does not block while the database is down (Rasa's loops forever);
+- when the database fails mid-conversation, the turn still succeeds: the
+  tracker is kept in memory (``pending``), one clear log line says so, and
+  it is written as soon as the database answers again. Recently saved
+  trackers are cached, so a conversation in crisis mode keeps its slots
+  through an outage;
+- no event broker: it would publish the unredacted events;
+- log lines carry neither message text nor sender ids;
+- the retention job runs in a daemon thread once a day.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import threading
+from collections import OrderedDict
+from typing import Any, Dict, Generator, Optional, Set, Text
+
+import sqlalchemy as sa
+from sqlalchemy.exc import SQLAlchemyError
+from rasa.core.tracker_store import SQLTrackerStore, TrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
+
+from tsunagari.clock import now
+from tsunagari.config import settings
+from tsunagari.db import make_engine
+from tsunagari.privacy.events import STORE_TEXT_MODES, storable_event, text_scrubber
+from tsunagari.privacy.retention import (
+    delete_old_conversations,
+    ensure_retention_index,
+    retention_days,
+    tracker_url,
+)
+
+logger = logging.getLogger(__name__)
+
+RECENT_TRACKERS = 2000  # kept in memory to ride out a database outage
+RETENTION_FIRST_RUN_SECONDS = 60.0
+RETENTION_INTERVAL_SECONDS = 24 * 3600.0
+
+
+def _disable_outbound_reporting() -> None:
+    """Belt and braces for a bare ``rasa run``: no telemetry events, no Sentry.
+
+    The start scripts already set RASA_TELEMETRY_ENABLED=false before Rasa
+    starts; this covers a server started without them from this point on.
+    """
+    os.environ["RASA_TELEMETRY_ENABLED"] = "false"
+    try:
+        import sentry_sdk
+
+        sentry_sdk.Hub.current.bind_client(None)
+    except Exception:  # noqa: BLE001 - sentry_sdk missing or changed: nothing to unbind
+        pass
+
+
+_disable_outbound_reporting()
+
+
+def _reason(exc: BaseException) -> str:
+    """Error class and the driver's first line: never the SQL or its parameters."""
+    original = getattr(exc, "orig", None) or exc
+    first_line = (str(original).strip().splitlines() or [""])[0][:160]
+    return f"{type(original).__name__}: {first_line}" if first_line else type(original).__name__
+
+
+class PrivateSQLTrackerStore(SQLTrackerStore):
+    """SQL tracker store that stores redacted text and survives database outages."""
+
+    def __init__(
+        self,
+        domain: Optional[Domain] = None,
+        host: Optional[Text] = None,
+        event_broker: Any = None,
+        store_text: Optional[Text] = None,
+        start_retention: bool = True,
+        **kwargs: Any,
+    ) -> None:
+        if event_broker is not None:
+            logger.warning("An event broker is configured; this tracker store does not stream events to it "
+                           "(they would carry unredacted text).")
+        mode = (store_text or settings().store_text).strip().lower()
+        text_scrubber(mode)  # a wrong TSUNAGARI_STORE_TEXT stops start-up with a clear message
+        self.store_text = mode
+        url = settings().tracker_url or host or tracker_url()
+        self.engine = make_engine(url)
+        self.sessionmaker = sa.orm.sessionmaker(bind=self.engine)
+        self._schema_ready = False
+        self._down = False
+        self._pending: "OrderedDict[str, DialogueStateTracker]" = OrderedDict()
+        self._recent: "OrderedDict[str, DialogueStateTracker]" = OrderedDict()
+        self._unknown_base: Set[str] = set()
+        TrackerStore.__init__(self, domain, None)
+        try:
+            self._ensure_schema()
+        except SQLAlchemyError as exc:
+            self._report_down("start-up", exc)
+        logger.info("Conversation store: %s (text stored: %s).", self.engine.url.get_backend_name(), mode)
+        if start_retention:
+            self._start_retention_thread()
+
+    # -- schema and sessions -------------------------------------------------
+    def _ensure_schema(self) -> None:
+        if self._schema_ready:
+            return
+        self.Base.metadata.create_all(self.engine, tables=[self.SQLEvent.__table__])
+        ensure_retention_index(self.engine)
+        self._schema_ready = True
+
+    @contextlib.contextmanager
+    def session_scope(self) -> Generator[sa.orm.Session, None, None]:
+        """A plain session (Rasa's exits the process on a missing PostgreSQL schema)."""
+        session = self.sessionmaker()
+        try:
+            yield session
+        finally:
+            session.close()
+
+    # -- outage bookkeeping ------------------------------------------------------
+    def _report_down(self, operation: str, exc: BaseException) -> None:
+        level = logging.WARNING if self._down else logging.ERROR
+        self._down = True
+        logger.log(level, "Conversation store unavailable during %s (%s); the conversation continues from "
+                   "memory, %d conversation(s) waiting to be written.", operation, _reason(exc), len(self._pending))
+
+    def _report_up(self) -> None:
+        if self._down:
+            self._down = False
+            logger.info("Conversation store answers again.")
+        if self._pending:
+            self._flush_pending()
+
+    def _flush_pending(self) -> None:
+        written = 0
+        for sender_id in list(self._pending):
+            tracker = self._pending.get(sender_id)
+            if tracker is None:
+                continue
+            try:
+                self._write(tracker)
+            except SQLAlchemyError as exc:
+                self._report_down("write-back", exc)
+                return
+            self._pending.pop(sender_id, None)
+            written += 1
+        if written:
+            logger.info("Wrote %d conversation(s) kept in memory during the outage.", written)
+
+    def _remember(self, tracker: DialogueStateTracker) -> None:
+        self._recent[tracker.sender_id] = tracker
+        self._recent.move_to_end(tracker.sender_id)
+        while len(self._recent) > RECENT_TRACKERS:
+            self._recent.popitem(last=False)
+
+    # -- TrackerStore API ----------------------------------------------------------
+    async def keys(self):
+        try:
+            self._ensure_schema()
+            stored = await super().keys()
+        except SQLAlchemyError as exc:
+            self._report_down("listing", exc)
+            stored = []
+        return sorted(set(stored) | set(self._pending))
+
+    async def _retrieve(self, sender_id: Text, fetch_events_from_all_sessions: bool) -> Optional[DialogueStateTracker]:
+        if sender_id in self._pending:
+            return self._pending[sender_id].copy()
+        try:
+            self._ensure_schema()
+            tracker = await super()._retrieve(sender_id, fetch_events_from_all_sessions)
+        except SQLAlchemyError as exc:
+            self._report_down("read", exc)
+            cached = self._recent.get(sender_id)
+            if cached is not None:
+                return cached.copy()
+            # Unknown history: when written later, all of this tracker's events are new.
+            self._unknown_base.add(sender_id)
+            return None
+        self._report_up()
+        return tracker
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        """Write the events not yet stored, redacted; never raises on a database error."""
+        sender_id = tracker.sender_id
+        try:
+            self._ensure_schema()
+            self._write(tracker)
+        except SQLAlchemyError as exc:
+            self._pending[sender_id] = tracker
+            self._remember(tracker)
+            self._report_down("write", exc)
+            return
+        self._pending.pop(sender_id, None)
+        self._remember(tracker)
+        self._report_up()
+
+    def _write(self, tracker: DialogueStateTracker) -> None:
+        sender_id = tracker.sender_id
+        with self.session_scope() as session:
+            if sender_id in self._unknown_base:
+                events = list(tracker.events)
+            else:
+                events = list(self._additional_events(session, tracker))
+            for event in events:
+                data = event.as_dict()
+                parse_data = data.get("parse_data") or {}
+                session.add(
+                    self.SQLEvent(
+                        sender_id=sender_id,
+                        type_name=event.type_name,
+                        timestamp=data.get("timestamp"),
+                        intent_name=(parse_data.get("intent") or {}).get(INTENT_NAME_KEY),
+                        action_name=data.get("name"),
+                        data=json.dumps(storable_event(data, self.store_text), ensure_ascii=False),
+                    )
+                )
+            session.commit()
+        self._unknown_base.discard(sender_id)
+
+    # -- retention ----------------------------------------------------------------
+    def run_retention_once(self) -> Optional[int]:
+        """Delete expired conversations now; the number deleted, None on failure."""
+        try:
+            days = retention_days()
+            result = delete_old_conversations(self.engine, days, now())
+        except (SQLAlchemyError, ValueError) as exc:
+            logger.warning("Retention did not run (%s).", _reason(exc))
+            return None
+        logger.info("Retention (%d days): deleted %d conversation(s), %d event(s).",
+                    days, result.conversations, result.events)
+        return result.conversations
+
+    def _start_retention_thread(self) -> None:
+        stop = threading.Event()
+
+        def loop() -> None:
+            delay = RETENTION_FIRST_RUN_SECONDS
+            while not stop.wait(delay):
+                self.run_retention_once()
+                delay = RETENTION_INTERVAL_SECONDS
+
+        self._retention_stop = stop
+        threading.Thread(target=loop, name="tsunagari-retention", daemon=True).start()
