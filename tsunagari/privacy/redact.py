@@ -160,11 +160,13 @@ def _name_span(text: str, start: int, end: int) -> Tuple[int, int]:
     return start, end
 
 
-def find_pii(text: str) -> List[Finding]:
-    """Every personal-data span in ``text``, merged where they overlap."""
+def find_pii(text: str, keep: Tuple[str, ...] = ()) -> List[Finding]:
+    """Every personal-data span in ``text`` (except kinds in ``keep``), merged where they overlap."""
     folded = _fold(text)
     found: List[Finding] = []
     for rule in _RULES:
+        if rule.kind in keep:
+            continue
         for match in rule.pattern.finditer(folded):
             start, end = match.span(rule.group) if rule.group else match.span()
             if rule.after_label and _REFUSAL.search(folded, start, min(end + 6, len(folded))):
@@ -188,13 +190,13 @@ def _merge(found: Iterable[Finding]) -> List[Finding]:
     return merged
 
 
-def redact(text: str) -> str:
-    """``text`` with every personal-data span replaced by its label."""
+def redact(text: str, keep: Tuple[str, ...] = ()) -> str:
+    """``text`` with every personal-data span replaced by its label (kinds in ``keep`` excepted)."""
     if not text:
         return text
     parts: List[str] = []
     position = 0
-    for finding in find_pii(text):
+    for finding in find_pii(text, keep):
         parts.append(text[position:finding.start])
         parts.append(LABELS[finding.kind])
         position = finding.end
