@@ -10,6 +10,8 @@ export PYTHONIOENCODING := utf-8
 export LANG := C.UTF-8
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+# Nothing leaves the machine: no Rasa telemetry, no Sentry error reports.
+export RASA_TELEMETRY_ENABLED := false
 
 .PHONY: setup train run shell replay test test-unit test-data test-stories test-model test-e2e bench lock clean
 
@@ -30,10 +32,11 @@ $(MODEL): $(VENV)/.installed $(TRAIN_INPUTS)
 	$(RASA) train --fixed-model-name tsunagari --out models
 	@touch $@
 
-## run: start the action server and the Rasa server (REST, socket.io, web chat)
+## run: start the action server and the Rasa server (REST, socket.io, web chat; API behind a token)
+RASA_ARGS ?=
 run: train
 	$(BIN)/tsunagari directory init
-	scripts/run.sh
+	scripts/run.sh $(RASA_ARGS)
 
 ## shell: the staff testing shell (rasa shell with the action server running)
 shell: train
@@ -50,7 +53,7 @@ replay: train
 test: test-unit test-data test-stories test-model test-e2e
 
 test-unit: setup
-	$(BIN)/python -m pytest -q tests/unit tests/directory tests/actions
+	$(BIN)/python -m pytest -q tests/unit tests/directory tests/actions tests/privacy tests/tracker_store
 
 test-data: setup
 	$(RASA) data validate --fail-on-warnings
@@ -62,13 +65,14 @@ test-model: train
 	$(BIN)/python -m pytest -q tests/model
 
 test-e2e: train
-	$(BIN)/python -m pytest -q tests/channels tests/browser
+	$(BIN)/python -m pytest -q tests/channels tests/browser tests/service
 
 ## bench: start-up time, memory, REST round trips, directory lookups
 bench: train
 	$(BIN)/tsunagari directory init
 	$(BIN)/python benchmarks/bench_server.py
 	$(BIN)/python benchmarks/bench_lookup.py
+	$(BIN)/python benchmarks/bench_tracker_store.py
 
 ## lock: re-pin every transitive version from requirements.in
 lock:
