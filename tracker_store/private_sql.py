@@ -33,6 +33,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 from rasa.core.tracker_store import SQLTrackerStore, TrackerStore
 from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
@@ -72,6 +73,18 @@ def _disable_outbound_reporting() -> None:
 _disable_outbound_reporting()
 
 
+def _sqlite_wal(dbapi_connection, _record) -> None:
+    """WAL with synchronous=NORMAL: a commit no longer waits for fsync.
+
+    A process crash loses nothing; a power cut may lose the last turns, never
+    corrupts the file. It roughly halves the per-turn cost (see make bench).
+    """
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
 def _reason(exc: BaseException) -> str:
     """Error class and the driver's first line: never the SQL or its parameters."""
     original = getattr(exc, "orig", None) or exc
@@ -98,13 +111,24 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
         text_scrubber(mode)  # a wrong TSUNAGARI_STORE_TEXT stops start-up with a clear message
         self.store_text = mode
         url = settings().tracker_url or host or tracker_url()
-        self.engine = make_engine(url)
+        if sa.engine.make_url(url).get_backend_name() == "sqlite":
+            # SQLAlchemy 1.4 opens and closes a SQLite file per use (NullPool); closing the
+            # last WAL connection checkpoints. Keeping connections open saves ~1 ms a call.
+            self.engine = make_engine(url, poolclass=sa.pool.QueuePool)
+            sa.event.listen(self.engine, "connect", _sqlite_wal)
+        else:
+            # No pre-ping round trip per checkout: after a database restart the first
+            # stale connection fails once, that turn is kept in memory and written later.
+            self.engine = make_engine(url, pool_pre_ping=False)
         self.sessionmaker = sa.orm.sessionmaker(bind=self.engine)
         self._schema_ready = False
         self._down = False
         self._pending: "OrderedDict[str, DialogueStateTracker]" = OrderedDict()
         self._recent: "OrderedDict[str, DialogueStateTracker]" = OrderedDict()
         self._unknown_base: Set[str] = set()
+        # How many of a conversation's events (of its latest session, as last read) are
+        # already stored: saves then skip Rasa's COUNT query. Refreshed by every retrieve.
+        self._stored: Dict[str, int] = {}
         TrackerStore.__init__(self, domain, None)
         try:
             self._ensure_schema()
@@ -182,7 +206,7 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
             return self._pending[sender_id].copy()
         try:
             self._ensure_schema()
-            tracker = await super()._retrieve(sender_id, fetch_events_from_all_sessions)
+            tracker = self._read(sender_id, fetch_events_from_all_sessions)
         except SQLAlchemyError as exc:
             self._report_down("read", exc)
             cached = self._recent.get(sender_id)
@@ -193,6 +217,25 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
             return None
         self._report_up()
         return tracker
+
+    def _read(self, sender_id: Text, fetch_events_from_all_sessions: bool) -> Optional[DialogueStateTracker]:
+        """Rasa's query (latest session unless all are asked for), in SQLAlchemy Core: no ORM cost."""
+        table = self.SQLEvent.__table__
+        query = sa.select(table.c.data).where(table.c.sender_id == sender_id)
+        if not fetch_events_from_all_sessions:
+            session_start = (
+                sa.select(sa.func.max(table.c.timestamp))
+                .where(table.c.sender_id == sender_id, table.c.type_name == SessionStarted.type_name)
+                .scalar_subquery()
+            )
+            query = query.where(sa.or_(table.c.timestamp >= session_start, session_start.is_(None)))
+        with self.engine.connect() as connection:
+            events = [json.loads(data) for (data,) in connection.execute(query.order_by(table.c.id))]
+        if not fetch_events_from_all_sessions:
+            self._stored[sender_id] = len(events)
+        if not events:
+            return None
+        return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Write the events not yet stored, redacted; never raises on a database error."""
@@ -211,26 +254,30 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
 
     def _write(self, tracker: DialogueStateTracker) -> None:
         sender_id = tracker.sender_id
-        with self.session_scope() as session:
+        with self.engine.begin() as connection:
             if sender_id in self._unknown_base:
                 events = list(tracker.events)
+            elif sender_id in self._stored and self._stored[sender_id] <= len(tracker.events):
+                events = list(tracker.events)[self._stored[sender_id]:]
             else:
-                events = list(self._additional_events(session, tracker))
+                with self.session_scope() as session:
+                    events = list(self._additional_events(session, tracker))
+            rows = []
             for event in events:
                 data = event.as_dict()
                 parse_data = data.get("parse_data") or {}
-                session.add(
-                    self.SQLEvent(
-                        sender_id=sender_id,
-                        type_name=event.type_name,
-                        timestamp=data.get("timestamp"),
-                        intent_name=(parse_data.get("intent") or {}).get(INTENT_NAME_KEY),
-                        action_name=data.get("name"),
-                        data=json.dumps(storable_event(data, self.store_text), ensure_ascii=False),
-                    )
-                )
-            session.commit()
+                rows.append({
+                    "sender_id": sender_id,
+                    "type_name": event.type_name,
+                    "timestamp": data.get("timestamp"),
+                    "intent_name": (parse_data.get("intent") or {}).get(INTENT_NAME_KEY),
+                    "action_name": data.get("name"),
+                    "data": json.dumps(storable_event(data, self.store_text), ensure_ascii=False),
+                })
+            if rows:
+                connection.execute(self.SQLEvent.__table__.insert(), rows)
         self._unknown_base.discard(sender_id)
+        self._stored[sender_id] = len(tracker.events)
 
     # -- retention ----------------------------------------------------------------
     def run_retention_once(self) -> Optional[int]:
