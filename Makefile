@@ -23,6 +23,7 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade "pip==24.0" "setuptools==70.3.0" "wheel==0.45.1"
 	$(BIN)/python -m pip install --quiet --no-deps -r requirements.lock
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	RASA_TELEMETRY_ENABLED=false $(RASA) telemetry disable >/dev/null
 	@touch $@
 
 ## train: train only when data, domain, config or components changed

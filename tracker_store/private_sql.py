@@ -24,7 +24,6 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import os
 import threading
 from collections import OrderedDict
 from typing import Any, Dict, Generator, Optional, Set, Text
@@ -41,6 +40,8 @@ from tsunagari.clock import now
 from tsunagari.config import settings
 from tsunagari.db import make_engine
 from tsunagari.privacy.events import STORE_TEXT_MODES, storable_event, text_scrubber
+from tsunagari.service import switch_off_outbound_reporting
+from tsunagari.privacy.logs import install_log_scrubber
 from tsunagari.privacy.retention import (
     delete_old_conversations,
     ensure_retention_index,
@@ -55,22 +56,8 @@ RETENTION_FIRST_RUN_SECONDS = 60.0
 RETENTION_INTERVAL_SECONDS = 24 * 3600.0
 
 
-def _disable_outbound_reporting() -> None:
-    """Belt and braces for a bare ``rasa run``: no telemetry events, no Sentry.
-
-    The start scripts already set RASA_TELEMETRY_ENABLED=false before Rasa
-    starts; this covers a server started without them from this point on.
-    """
-    os.environ["RASA_TELEMETRY_ENABLED"] = "false"
-    try:
-        import sentry_sdk
-
-        sentry_sdk.Hub.current.bind_client(None)
-    except Exception:  # noqa: BLE001 - sentry_sdk missing or changed: nothing to unbind
-        pass
-
-
-_disable_outbound_reporting()
+switch_off_outbound_reporting()
+install_log_scrubber()
 
 
 def _sqlite_wal(dbapi_connection, _record) -> None:

@@ -31,6 +31,23 @@ NO_OUTBOUND_ENV: Dict[str, str] = {
 }
 
 
+def switch_off_outbound_reporting() -> None:
+    """For a bare ``rasa run`` without the start scripts: no telemetry, no Sentry.
+
+    Called when Rasa imports our channels (before it sends its "server
+    started" event, which reads RASA_TELEMETRY_ENABLED at that moment) and
+    the tracker store; it also unbinds the Sentry client Rasa may already
+    have set up, so no error report can be sent.
+    """
+    os.environ.update(NO_OUTBOUND_ENV)
+    try:
+        import sentry_sdk
+
+        sentry_sdk.Hub.current.bind_client(None)
+    except Exception:  # noqa: BLE001 - sentry_sdk missing or changed: nothing to unbind
+        pass
+
+
 class ServiceConfigError(ValueError):
     """A setting that stops the server from starting, with a message for staff."""
 

@@ -117,7 +117,11 @@ class ProcNetWatcher:
 
 
 class ServiceStack:
-    def __init__(self, tracker_url: str, store_text: str = "redacted") -> None:
+    def __init__(self, tracker_url: str, store_text: str = "redacted", bare_rasa: bool = False) -> None:
+        """``bare_rasa``: start the evaluation contract command itself (``rasa run --enable-api
+        --auth-token T ...``) instead of the launcher, with a HOME whose Rasa config has
+        telemetry switched ON, as on a machine where someone once ran Rasa without our scripts."""
+        self.bare_rasa = bare_rasa
         self.tracker_url = tracker_url
         self.store_text = store_text
         self.tmp = Path(tempfile.mkdtemp(prefix="tsunagari-service-"))
@@ -158,6 +162,14 @@ class ServiceStack:
             "LINE_USER_ID_SECRET": "e2e-service-user-id-secret",
             "LINE_API_BASE": f"http://127.0.0.1:{free_port()}",
         })
+        if self.bare_rasa:
+            home = self.tmp / "home"
+            (home / ".config" / "rasa").mkdir(parents=True, exist_ok=True)
+            (home / ".config" / "rasa" / "global.yml").write_text(
+                "metrics:\n  enabled: true\n  rasa_user_id: 0123456789abcdef\n  date: 2026-12-01 00:00:00\n",
+                encoding="utf-8")
+            env["HOME"] = str(home)
+            env.pop("TSUNAGARI_API_TOKEN")
         return env
 
     def _spawn(self, name: str, args: List[str]) -> None:
@@ -176,10 +188,13 @@ class ServiceStack:
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=300)
             self._spawn("actions", [str(BIN / "rasa"), "run", "actions", "--port", str(self.actions_port),
                                     "--actions", "actions"])
-        self._spawn("rasa", [str(BIN / "python"), "scripts/rasa_server.py", str(self.port),
-                             "-m", str(model_path()), "--interface", "127.0.0.1",
-                             "--endpoints", str(self.tmp / "endpoints.yml"),
-                             "--credentials", str(self.tmp / "credentials.yml")])
+        common = ["-m", str(model_path()), "--interface", "127.0.0.1",
+                  "--endpoints", str(self.tmp / "endpoints.yml"), "--credentials", str(self.tmp / "credentials.yml")]
+        if self.bare_rasa:
+            self._spawn("rasa", [str(BIN / "rasa"), "run", "--enable-api", "--auth-token", TOKEN,
+                                 "--port", str(self.port), *common])
+        else:
+            self._spawn("rasa", [str(BIN / "python"), "scripts/rasa_server.py", str(self.port), *common])
         deadline = time.monotonic() + STARTUP_TIMEOUT
         while time.monotonic() < deadline:
             for name, proc in self.procs.items():
