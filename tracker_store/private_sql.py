@@ -39,7 +39,7 @@ from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from tsunagari.clock import now
 from tsunagari.config import settings
 from tsunagari.db import make_engine
-from tsunagari.privacy.events import STORE_TEXT_MODES, storable_event, text_scrubber
+from tsunagari.privacy.events import storable_event, text_scrubber
 from tsunagari.service import switch_off_outbound_reporting
 from tsunagari.privacy.logs import install_log_scrubber
 from tsunagari.privacy.retention import (
@@ -52,6 +52,7 @@ from tsunagari.privacy.retention import (
 logger = logging.getLogger(__name__)
 
 RECENT_TRACKERS = 2000  # kept in memory to ride out a database outage
+STORED_COUNTS = 20000
 RETENTION_FIRST_RUN_SECONDS = 60.0
 RETENTION_INTERVAL_SECONDS = 24 * 3600.0
 
@@ -115,7 +116,7 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
         self._unknown_base: Set[str] = set()
         # How many of a conversation's events (of its latest session, as last read) are
         # already stored: saves then skip Rasa's COUNT query. Refreshed by every retrieve.
-        self._stored: Dict[str, int] = {}
+        self._stored: "OrderedDict[str, int]" = OrderedDict()
         TrackerStore.__init__(self, domain, None)
         try:
             self._ensure_schema()
@@ -219,7 +220,7 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
         with self.engine.connect() as connection:
             events = [json.loads(data) for (data,) in connection.execute(query.order_by(table.c.id))]
         if not fetch_events_from_all_sessions:
-            self._stored[sender_id] = len(events)
+            self._mark_stored(sender_id, len(events))
         if not events:
             return None
         return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
@@ -264,7 +265,13 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
             if rows:
                 connection.execute(self.SQLEvent.__table__.insert(), rows)
         self._unknown_base.discard(sender_id)
-        self._stored[sender_id] = len(tracker.events)
+        self._mark_stored(sender_id, len(tracker.events))
+
+    def _mark_stored(self, sender_id: str, count: int) -> None:
+        self._stored[sender_id] = count
+        self._stored.move_to_end(sender_id)
+        while len(self._stored) > STORED_COUNTS:
+            self._stored.popitem(last=False)  # a forgotten count falls back to Rasa's COUNT query
 
     # -- retention ----------------------------------------------------------------
     def run_retention_once(self) -> Optional[int]:

@@ -9,8 +9,8 @@ Deletion runs in batches of conversations, each in its own short
 transaction, so the running service is never blocked for long (SQLite locks
 the whole file while writing). The composite index on
 ``(sender_id, timestamp)`` lets the database find each conversation's last
-event from the index alone, walking it in ``sender_id`` order: one pass over
-the index in total, however many batches.
+event from the index alone: one grouped pass lists the expired conversations,
+then they are deleted batch by batch.
 
 The anonymous crisis counts live in the directory database
 (``crisis_events``) and are never touched here.
@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import List, Optional
+from typing import List
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -79,13 +79,12 @@ class RetentionResult:
     cutoff: datetime
 
 
-def _expired_batch(connection, cutoff: float, after: Optional[str], size: int) -> List[str]:
-    query = sa.select(_events.c.sender_id).group_by(_events.c.sender_id)
-    if after is not None:
-        query = query.where(_events.c.sender_id > after)
-    query = (query.having(sa.func.max(_events.c.timestamp) < cutoff)
-             .order_by(_events.c.sender_id).limit(size))
-    return [row[0] for row in connection.execute(query)]
+def _expired_senders(engine: Engine, cutoff: float) -> List[str]:
+    """One grouped pass over the (sender_id, timestamp) index: every expired conversation."""
+    query = (sa.select(_events.c.sender_id).group_by(_events.c.sender_id)
+             .having(sa.func.max(_events.c.timestamp) < cutoff).order_by(_events.c.sender_id))
+    with engine.connect() as connection:
+        return [row[0] for row in connection.execute(query)]
 
 
 def delete_old_conversations(engine: Engine, days: int, now: datetime,
@@ -98,20 +97,18 @@ def delete_old_conversations(engine: Engine, days: int, now: datetime,
     if not sa.inspect(engine).has_table(EVENTS_TABLE):
         return RetentionResult(0, 0, cutoff_at)
     ensure_retention_index(engine)
+    expired = _expired_senders(engine, cutoff)
     conversations = events = 0
-    after: Optional[str] = None
-    while True:
+    for start in range(0, len(expired), batch_size):
+        batch = expired[start:start + batch_size]
         with engine.begin() as connection:
-            batch = _expired_batch(connection, cutoff, after, batch_size)
-            if not batch:
-                break
-            # A resident who wrote again since the batch was read keeps everything.
+            # A resident who wrote again since the list was read keeps everything.
             revived = sa.select(_events.c.sender_id).where(
                 _events.c.sender_id.in_(batch), _events.c.timestamp >= cutoff)
             deleted = connection.execute(
                 sa.delete(_events).where(_events.c.sender_id.in_(batch), _events.c.sender_id.not_in(revived))
             ).rowcount
-        conversations += len(batch)
-        events += deleted or 0
-        after = batch[-1]
+        if deleted:
+            conversations += len(batch)
+            events += deleted
     return RetentionResult(conversations, events, cutoff_at)
