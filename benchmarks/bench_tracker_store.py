@@ -4,8 +4,9 @@
    (in-memory store, the redacting SQL store on SQLite, the same on
    PostgreSQL), messages sent round-robin so machine noise hits all three
    alike. Target: SQL p95 within 1.2x of in-memory.
-2. The store alone, in process: one turn's retrieve + two saves (what Rasa
-   does per message), in-memory vs SQLite vs PostgreSQL.
+2. The store alone, in process: one turn's retrieve + save (what Rasa 3.6
+   does per message of an open conversation, counted), in-memory vs SQLite
+   vs PostgreSQL.
 3. Retention at a million events (SQLite and PostgreSQL).
 
 PostgreSQL runs on a throw-away database (tsunagari_bench_tracker_<random>)
@@ -157,7 +158,6 @@ def store_cost(tmp: Path, pg_name: str, turns: int = 300) -> dict:
         tracker.update(UserUttered(text, {"name": "greet", "confidence": 1.0},
                                    parse_data={"intent": {"name": "greet", "confidence": 1.0}, "entities": [],
                                                "text": text}))
-        await store.save(tracker)
         tracker.update(ActionExecuted("utter_greet"))
         tracker.update(BotUttered("こんにちは。つながりナビです🌱"))
         tracker.update(ActionExecuted("action_listen"))
@@ -230,7 +230,7 @@ def main() -> None:
         print(f"REST round trip, {label:<15} over {len(values)} messages: {summary(values)} "
               f"(p95 x{percentile(values, 0.95) / base:.2f} of in-memory)")
     for label, values in store.items():
-        print(f"store per turn (retrieve + 2 saves, redaction included), {label:<15}: {summary(values)}")
+        print(f"store per turn (retrieve + save, redaction included), {label:<15}: {summary(values)}")
     for label, (index_s, delete_s, convs, events) in retention.items():
         print(f"retention at {MILLION:,} events, {label:<10}: index {index_s:.1f} s, delete {delete_s:.1f} s "
               f"({convs:,} conversations / {events:,} events older than 30 days)")

@@ -16,14 +16,16 @@ $BIN/python scripts/rasa_server.py "$RASA_PORT" "$@" > >(sink rasa) 2>&1 &
 RASA_PID=$!
 trap 'kill $ACTIONS_PID $RASA_PID 2>/dev/null; wait 2>/dev/null; echo "停止しました。"' INT TERM EXIT
 echo "起動しています（30秒ほどかかります）…"
+READY=
 for _ in $(seq 1 180); do
-  if curl -fs "http://localhost:$RASA_PORT/status" >/dev/null 2>&1; then break; fi
+  if curl -fs "http://localhost:$RASA_PORT/" >/dev/null 2>&1; then READY=1; break; fi  # / is open; /status needs the token
   if ! kill -0 $RASA_PID 2>/dev/null; then
     wait $RASA_PID 2>/dev/null || true
     echo "Rasa が起動できませんでした。var/log/rasa.log を見てください。"; tail -5 var/log/rasa.log 2>/dev/null; exit 1
   fi
   sleep 1
 done
+if [ -z "$READY" ]; then echo "Rasa が3分たっても応答しません。var/log/rasa.log を見てください。"; exit 1; fi
 if [ -n "${TSUNAGARI_API_TOKEN:-}" ]; then TOKEN_WHERE="環境変数 TSUNAGARI_API_TOKEN"; else TOKEN_WHERE="var/api_token（この利用者だけが読めます）"; fi
 cat <<MSG
 つながりナビが起動しました。
