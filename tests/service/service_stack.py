@@ -262,6 +262,20 @@ class ServiceStack:
         return status
 
     # -- outbound traffic -------------------------------------------------------------
+    def hold_connection(self, seconds: float = 1.0) -> None:
+        """Keep one loopback HTTP connection open to the server: the /proc watcher's positive control."""
+        import http.client
+
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        try:
+            connection.request("GET", "/")
+            connection.getresponse().read()
+            time.sleep(seconds)
+            connection.request("GET", "/")
+            connection.getresponse().read()
+        finally:
+            connection.close()
+
     def watched_commands(self) -> List[str]:
         text = self.netlog.read_text(encoding="utf-8") if self.netlog.exists() else ""
         return [line.split("\t", 2)[2] for line in text.splitlines() if "\twatching\t" in line]

@@ -45,6 +45,8 @@ def test_contract_command_locks_the_api_and_redacts(service):
 
 
 def test_contract_command_opens_no_outbound_connection(service):
+    service.hold_connection()
     bad, local = service.outbound()
-    assert local > 0
+    assert any("run --enable-api" in c for c in service.watched_commands()), "audit hook not loaded in the server"
+    assert local > 0, "the network watchers saw no loopback traffic either: they are not working"
     assert bad == [], bad

@@ -127,6 +127,7 @@ def test_retention_deletes_old_conversations_and_keeps_new_ones(service):
 def test_no_connection_beyond_loopback(service):
     """Start-up, two server starts and the conversations above: nothing but loopback."""
     service.say("net-check", "こんにちは")
+    service.hold_connection()
     bad, local = service.outbound()
     assert any("rasa_server.py" in c for c in service.watched_commands()), "audit hook not loaded in the server"
     assert local > 0, "the network watchers saw no loopback traffic either: they are not working"
