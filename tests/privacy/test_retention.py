@@ -1,18 +1,17 @@
 """Retention of conversations in the tracker database (tsunagari.privacy.retention, `tsunagari retention`)."""
 from __future__ import annotations
 
-import uuid
 from datetime import datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 
+from tests.pg_databases import PgDatabase
 from tsunagari import cli
 from tsunagari.clock import TOKYO
 from tsunagari.privacy.retention import RETENTION_INDEX, delete_old_conversations
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=TOKYO)
-PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
 
 # The table as Rasa 3.6's SQLTrackerStore creates it.
 EVENTS_DDL = """CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id VARCHAR(255) NOT NULL,
@@ -42,22 +41,15 @@ def engine(request, tmp_path):
         yield eng
         eng.dispose()
         return
-    name = f"tsunagari_test_tracker_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT", future=True)
-    try:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    except sa.exc.OperationalError as exc:
-        pytest.fail(f"PostgreSQL is not reachable at 127.0.0.1:5432 ({exc.orig}); start it or run .ci/run")
-    eng = sa.create_engine(f"postgresql://postgres@127.0.0.1:5432/{name}", future=True)
+    db = PgDatabase()
+    eng = sa.create_engine(db.url, future=True)
     with eng.begin() as conn:
         conn.execute(sa.text(EVENTS_DDL))
     try:
         yield eng
     finally:
         eng.dispose()
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+        db.drop()
 
 
 def test_old_conversations_go_new_and_ongoing_ones_stay(engine):
