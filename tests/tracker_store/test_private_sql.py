@@ -166,3 +166,21 @@ async def test_in_service_retention_deletes_only_old_conversations(sqlite_url, m
     assert stored_rows(sqlite_url) == []
     monkeypatch.setenv("TSUNAGARI_RETENTION_DAYS", "zero")
     assert store.run_retention_once() is None  # logged, never raised
+
+
+async def test_a_crashing_redaction_pattern_never_breaks_the_turn(sqlite_url, monkeypatch, caplog):
+    from tsunagari.privacy import events as privacy_events
+
+    def broken(_text, keep=()):
+        raise RecursionError("pattern blew up")
+
+    monkeypatch.setattr(privacy_events, "redact", broken)
+    store = make_store(sqlite_url)
+    tracker = new_tracker(store)
+    turn(tracker, f"電話は{PHONE}です", intent="request_human")
+    await store.save(tracker)  # must not raise
+    user = [json.loads(r.data) for r in stored_rows(sqlite_url) if r.type_name == "user"][0]
+    assert user["text"] == user["parse_data"]["text"] == NOT_STORED
+    assert user["parse_data"]["intent"]["name"] == "request_human"
+    assert "Redaction failed (RecursionError)" in caplog.text and PHONE not in caplog.text
+    assert (await make_store(sqlite_url).retrieve(SENDER)) is not None
