@@ -10,6 +10,8 @@ export PYTHONIOENCODING := utf-8
 export LANG := C.UTF-8
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+# Nothing leaves the machine: no Rasa telemetry, no Sentry error reports.
+export RASA_TELEMETRY_ENABLED := false
 
 .PHONY: setup system-deps lint train run shell replay test test-unit test-data test-stories test-model test-e2e bench lock clean
 
@@ -21,6 +23,7 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade "pip==24.0" "setuptools==70.3.0" "wheel==0.45.1"
 	$(BIN)/python -m pip install --quiet --no-deps -r requirements.lock
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	RASA_TELEMETRY_ENABLED=false $(RASA) telemetry disable >/dev/null
 	@touch $@
 
 ## system-deps: Chromium, Node.js and Noto CJK for the tests (installs them as root with apt, else names the command)
@@ -39,10 +42,11 @@ $(MODEL): $(VENV)/.installed $(TRAIN_INPUTS)
 	$(RASA) train --fixed-model-name tsunagari --out models
 	@touch $@
 
-## run: start the action server and the Rasa server (REST, socket.io, web chat)
+## run: start the action server and the Rasa server (REST, socket.io, web chat; API behind a token)
+RASA_ARGS ?=
 run: train
 	$(BIN)/tsunagari directory init
-	scripts/run.sh
+	scripts/run.sh $(RASA_ARGS)
 
 ## shell: the staff testing shell (rasa shell with the action server running)
 shell: train
@@ -59,7 +63,7 @@ replay: train
 test: lint test-unit test-data test-stories test-model test-e2e
 
 test-unit: setup system-deps
-	$(BIN)/python -m pytest -q tests/unit tests/directory tests/actions tests/reports
+	$(BIN)/python -m pytest -q tests/unit tests/directory tests/actions tests/reports tests/privacy tests/tracker_store
 
 test-data: setup
 	$(RASA) data validate --fail-on-warnings
@@ -71,7 +75,7 @@ test-model: train
 	$(BIN)/python -m pytest -q tests/model
 
 test-e2e: train system-deps
-	$(BIN)/python -m pytest -q tests/channels tests/browser
+	$(BIN)/python -m pytest -q tests/channels tests/browser tests/service
 
 ## bench: start-up time, memory, REST round trips, directory lookups, monthly report build
 bench: train
@@ -80,6 +84,7 @@ bench: train
 	$(BIN)/python benchmarks/bench_lookup.py
 	$(BIN)/python benchmarks/bench_risk.py
 	$(BIN)/python benchmarks/bench_report.py
+	$(BIN)/python benchmarks/bench_tracker_store.py
 
 ## lock: re-pin every transitive version from requirements.in
 lock:

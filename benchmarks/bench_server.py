@@ -113,7 +113,7 @@ def main() -> None:
     logs = Path(tempfile.mkdtemp(prefix="tsunagari-bench-"))
     with tempfile.NamedTemporaryFile("w", suffix=".yml", delete=False) as endpoints:
         endpoints.write(f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n')
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "RASA_TELEMETRY_ENABLED": "false"}
     actions = subprocess.Popen(
         [str(BIN / "rasa"), "run", "actions", "--port", str(action_port)],
         cwd=ROOT,

@@ -27,6 +27,7 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
+os.environ["RASA_TELEMETRY_ENABLED"] = "false"  # before Rasa is imported: nothing leaves the machine
 BIN = Path(sys.executable).parent
 SHOWN_SLOTS = ("support_category", "contact_channel", "contact_time", "crisis", "requested_slot")
 

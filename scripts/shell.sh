@@ -3,6 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
+export RASA_TELEMETRY_ENABLED=false
 mkdir -p var
 $BIN/rasa run actions --port 5055 >var/actions.log 2>&1 &
 ACTIONS_PID=$!

@@ -334,6 +334,35 @@ def cmd_report_monthly(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --- retention --------------------------------------------------------------------------
+
+
+def cmd_retention(args: argparse.Namespace) -> int:
+    from .clock import now
+    from .db import make_engine
+    from .privacy.retention import delete_old_conversations, retention_days, tracker_url
+
+    try:
+        days = args.days if args.days is not None else retention_days()
+    except ValueError as exc:
+        _err(str(exc))
+        return EXIT_ERROR
+    if days < 1 or args.batch_size < 1:
+        _err("--days と --batch-size は 1 以上の整数で指定してください。")
+        return EXIT_ERROR
+    url = args.tracker_url or tracker_url()
+    engine = make_engine(url)
+    try:
+        result = delete_old_conversations(engine, days, now(), batch_size=args.batch_size)
+    finally:
+        engine.dispose()
+    _out(
+        f"保存期間 {days}日: 最後のやりとりが {result.cutoff.strftime('%Y-%m-%d %H:%M')} より前の会話を削除しました"
+        f"（会話 {result.conversations}件・記録 {result.events}件、{_safe_url(url)}）。危機対応の件数は残しています。"
+    )
+    return EXIT_OK
+
+
 # --- parser -----------------------------------------------------------------------------
 
 
@@ -404,6 +433,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--pdf", default=None, help="PDFの出力先（chromium を使います）")
     p.add_argument("--csv", default=None, metavar="DIR", help="表をCSV（UTF-8 BOM付き）で書き出すフォルダ")
     p.set_defaults(func=cmd_report_monthly)
+
+    p = top.add_parser("retention", help="保存期間を過ぎた会話を会話ストアから削除する（危機対応の件数は残す）")
+    p.add_argument(
+        "--days",
+        type=int,
+        default=None,
+        help="最後のやりとりからこの日数を過ぎた会話を削除（省略時は TSUNAGARI_RETENTION_DAYS、なければ30）",
+    )
+    p.add_argument(
+        "--tracker-url",
+        default=None,
+        help="会話ストアのURL（省略時は TSUNAGARI_TRACKER_URL、なければ var/tracker.sqlite3）",
+    )
+    p.add_argument("--batch-size", type=int, default=500, help="1回のトランザクションで削除する会話の数")
+    p.set_defaults(func=cmd_retention)
     return parser
 
 

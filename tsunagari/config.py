@@ -33,6 +33,18 @@ class Settings:
     # HMAC key that turns LINE user IDs into anonymous sender IDs.
     line_user_id_secret: str = ""
     line_api_base: str = DEFAULT_LINE_API_BASE
+    # Conversation (tracker) store, SQLAlchemy URL; empty means SQLite var/tracker.sqlite3.
+    tracker_url: str = ""
+    # What of the residents' text is stored: "redacted" (default) or "none".
+    store_text: str = "redacted"
+    # Conversations whose last event is older than this many days are deleted.
+    retention_days: str = "30"
+    # Token for Rasa's HTTP API (--auth-token); empty means var/api_token.
+    api_token: str = ""
+    # Comma-separated CORS origins; empty means the server's own origin only.
+    allowed_origins: str = ""
+    # "1" lets `make run` pass --debug (which logs message text) to Rasa.
+    allow_debug_logs: str = ""
 
 
 # Field name -> environment variable. One table, so the README can list it.
@@ -43,6 +55,12 @@ ENV_NAMES: dict[str, str] = {
     "line_channel_access_token": "LINE_CHANNEL_ACCESS_TOKEN",
     "line_user_id_secret": "LINE_USER_ID_SECRET",
     "line_api_base": "LINE_API_BASE",
+    "tracker_url": "TSUNAGARI_TRACKER_URL",
+    "store_text": "TSUNAGARI_STORE_TEXT",
+    "retention_days": "TSUNAGARI_RETENTION_DAYS",
+    "api_token": "TSUNAGARI_API_TOKEN",
+    "allowed_origins": "TSUNAGARI_ALLOWED_ORIGINS",
+    "allow_debug_logs": "TSUNAGARI_ALLOW_DEBUG_LOGS",
 }
 
 
@@ -59,3 +77,11 @@ def settings(environ: Mapping[str, str] | None = None) -> Settings:
         if raw:
             values[f.name] = raw
     return Settings(**values)
+
+
+def export(values: Mapping[str, str]) -> None:
+    """Set variables in this process's environment (seen by Rasa and child processes).
+
+    The one place that writes the environment, as settings() is the one that reads it.
+    """
+    os.environ.update(values)

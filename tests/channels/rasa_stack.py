@@ -123,6 +123,7 @@ class RasaStack:
                 "LANG": "C.UTF-8",
                 "TF_CPP_MIN_LOG_LEVEL": "2",
                 "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+                "RASA_TELEMETRY_ENABLED": "false",
                 "TSUNAGARI_DATABASE_URL": f"sqlite:///{self.tmp / 'directory.sqlite3'}",
                 "LINE_CHANNEL_SECRET": LINE_SECRET,
                 "LINE_CHANNEL_ACCESS_TOKEN": LINE_TOKEN,

@@ -1,0 +1,1 @@
+from tests.pg_databases import pg_database  # noqa: F401  (fixture)

@@ -1,0 +1,1 @@
+"""What is kept of a conversation: redaction at write time and retention."""
