@@ -358,3 +358,10 @@ def _is_loopback(host) -> bool:
     except ValueError:
         return False
     return address.is_loopback or address.is_unspecified
+
+
+def is_crisis_reply(reply: dict) -> bool:
+    """A message of the crisis reply or of crisis mode (actions/crisis.py composes them)."""
+    text = reply.get("text") or ""
+    custom = reply.get("custom") or {}
+    return custom.get("type") == "crisis_contacts" or "119" in text or "03-3264-4343" in text or "安全" in text

@@ -7,15 +7,12 @@ import json
 
 import pytest
 import sqlalchemy as sa
-import yaml
-from service_stack import ROOT, ServiceStack
+from service_stack import ServiceStack, is_crisis_reply
 
 from tests.pg_databases import PgDatabase
 
 pytestmark = pytest.mark.e2e
 
-DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
-CRISIS_TEXTS = {v["text"] for k, vs in DOMAIN["responses"].items() if k.startswith("utter_crisis") for v in vs}
 PHONE = "080-9876-5432"
 
 
@@ -54,7 +51,7 @@ def user_rows(pg, sender):
 def test_restart_keeps_the_conversation_in_crisis_mode(service, pg):
     sender = "pg-resident"
     status, replies = service.say(sender, f"もう消えたい。携帯は{PHONE}です")
-    assert status == 200 and any(r.get("text") in CRISIS_TEXTS for r in replies)
+    assert status == 200 and any(is_crisis_reply(r) for r in replies)
     stored = user_rows(pg, sender)
     assert len(stored) == 1 and PHONE not in json.dumps(stored, ensure_ascii=False)
 
@@ -62,7 +59,7 @@ def test_restart_keeps_the_conversation_in_crisis_mode(service, pg):
     service.start()
     assert service.tracker(sender)["slots"]["crisis"] is True
     status, replies = service.say(sender, "ずっとひとりで誰もわかってくれない")
-    assert status == 200 and replies and all(r.get("text") in CRISIS_TEXTS for r in replies)
+    assert status == 200 and replies and all(is_crisis_reply(r) for r in replies)
 
 
 def test_database_outage_gives_a_normal_reply_and_loses_nothing(service, pg):
@@ -73,7 +70,7 @@ def test_database_outage_gives_a_normal_reply_and_loses_nothing(service, pg):
         status, replies = service.say(sender, "最近ずっとひとりで寂しい")
         assert status == 200 and replies  # the dialogue goes on from memory
         status, replies = service.say("pg-crisis-during-outage", "もう消えたい")
-        assert status == 200 and any(r.get("text") in CRISIS_TEXTS for r in replies)
+        assert status == 200 and any(is_crisis_reply(r) for r in replies)
         assert "Conversation store unavailable" in service.log()
     finally:
         pg.back()

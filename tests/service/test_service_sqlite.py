@@ -8,15 +8,12 @@ import subprocess
 
 import pytest
 import sqlalchemy as sa
-import yaml
-from service_stack import BIN, ROOT, TOKEN, ServiceStack
+from service_stack import BIN, ROOT, TOKEN, ServiceStack, is_crisis_reply
 
 pytestmark = pytest.mark.e2e
 
 PHONE = "090-1234-5678"
 MAIL = "tanaka.taro@example.com"
-DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
-CRISIS_TEXTS = {v["text"] for k, vs in DOMAIN["responses"].items() if k.startswith("utter_crisis") for v in vs}
 
 
 @pytest.fixture(scope="module")
@@ -87,7 +84,7 @@ def test_pii_is_not_stored_while_the_dialogue_works_and_a_restart_keeps_crisis_m
     status, replies = service.say(sender, f"もう消えたい。電話は{PHONE}、メールは{MAIL}、田中と申します")
     assert status == 200
     texts = [r.get("text", "") for r in replies]
-    assert any(t in CRISIS_TEXTS for t in texts), texts  # the full text reached NLU and the safety layer
+    assert any(is_crisis_reply(r) for r in replies), texts  # the full text reached NLU and the safety layer
     assert service.tracker(sender)["slots"]["crisis"] is True
 
     stored = rows(service, sender)
@@ -108,7 +105,7 @@ def test_pii_is_not_stored_while_the_dialogue_works_and_a_restart_keeps_crisis_m
     status, replies = service.say(sender, "ずっとひとりで誰もわかってくれない")
     assert status == 200
     texts = [r.get("text", "") for r in replies]
-    assert texts and all(t in CRISIS_TEXTS for t in texts), texts  # still in crisis mode
+    assert texts and all(is_crisis_reply(r) for r in replies), texts  # still in crisis mode
     users = [json.loads(r.data) for r in rows(service, sender) if r.type_name == "user"]
     assert len(users) == 2
 
