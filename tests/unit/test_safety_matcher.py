@@ -83,6 +83,19 @@ def test_no_test_sentence_is_training_data():
     assert not leaked, f"test sentences found in data/nlu/: {leaked}"
 
 
+def test_no_round3_sentence_is_nlu_training_data():
+    """Round 3 trains only the risk model (tune slice); no round-3 message is
+    copied into data/nlu (single turns of its sequences, like 「もしもし」, may be)."""
+    training = _training_texts()
+    round3 = []
+    for path in sorted((SAFETY / "round3").glob("*.yml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        round3 += [m["text"] for m in data.get("messages") or []]
+    assert len(round3) >= 700
+    leaked = [t for t in round3 if normalize(t) in training]
+    assert not leaked, f"round-3 sentences found in data/nlu/: {leaked}"
+
+
 def test_no_duplicates_inside_the_sets():
     # Exact duplicates only: surface variants (ｼﾆﾀｲ / シニタイ) are the point.
     seen, dups = set(), []

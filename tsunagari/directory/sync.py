@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from . import fields as F
+from . import validation
 from .fields import Field
 from .hours import format_hours_spec, parse_hours_spec
 from .models import (
@@ -25,21 +26,13 @@ from .models import (
     ServiceChannel,
 )
 from .repository import bump_revision, refresh_visibility
-from .validation import (
-    ImportBatch,
-    ImportIssue,
-    ImportSummary,
-    ImportValidationError,
-    format_source_date,
-    parse_source_date,
-)
 
 Progress = Callable[[int, int], None]
 
 
 def _get(obj: Any, f: Field) -> Any:
     if f.kind == "date":
-        return format_source_date(getattr(obj, f.model_attr), getattr(obj, f.precision_attr))
+        return validation.format_source_date(getattr(obj, f.model_attr), getattr(obj, f.precision_attr))
     value = getattr(obj, f.model_attr)
     if f.kind == "flag":
         return bool(value)
@@ -50,7 +43,7 @@ def _get(obj: Any, f: Field) -> Any:
 
 def _put(obj: Any, f: Field, value: Any) -> None:
     if f.kind == "date":
-        day, precision = parse_source_date(value)
+        day, precision = validation.parse_source_date(value)
         setattr(obj, f.model_attr, day)
         setattr(obj, f.precision_attr, precision)
     elif f.kind == "languages":
@@ -139,9 +132,11 @@ def _service_options():
     )
 
 
-def import_batch(session: Session, batch: ImportBatch, progress: Progress | None = None) -> ImportSummary:
+def import_batch(
+    session: Session, batch: validation.ImportBatch, progress: Progress | None = None
+) -> validation.ImportSummary:
     """Upsert a validated batch inside the caller's transaction."""
-    summary = ImportSummary()
+    summary = validation.ImportSummary()
     org_keys = {o["key"] for o in batch.organisations} | {s["organisation"] for s in batch.services}
     orgs = {
         o.key: o
@@ -151,7 +146,9 @@ def import_batch(session: Session, batch: ImportBatch, progress: Progress | None
     }
     missing = sorted({s["organisation"] for s in batch.services} - set(orgs) - {o["key"] for o in batch.organisations})
     if missing:
-        raise ImportValidationError([ImportIssue("ファイル", f"団体がありません: {', '.join(missing)}")])
+        raise validation.ImportValidationError(
+            [validation.ImportIssue("ファイル", f"団体がありません: {', '.join(missing)}")]
+        )
     service_keys = [s["key"] for s in batch.services]
     existing = {
         s.key: s
@@ -203,7 +200,7 @@ def import_batch(session: Session, batch: ImportBatch, progress: Progress | None
     return summary
 
 
-def export_records(session: Session) -> ImportBatch:
+def export_records(session: Session) -> validation.ImportBatch:
     orgs = (
         session.execute(select(Organisation).options(selectinload(Organisation.contacts)).order_by(Organisation.key))
         .scalars()
@@ -219,4 +216,4 @@ def export_records(session: Session) -> ImportBatch:
         .scalars()
         .all()
     )
-    return ImportBatch([organisation_to_record(o) for o in orgs], [service_to_record(s) for s in services])
+    return validation.ImportBatch([organisation_to_record(o) for o in orgs], [service_to_record(s) for s in services])
