@@ -57,6 +57,15 @@ def earlier_user_texts(tracker: DialogueStateTracker | None, limit: int = CONTEX
     return list(reversed(texts))
 
 
+def _in_crisis(tracker: DialogueStateTracker | None) -> bool:
+    if tracker is None:
+        return False
+    try:
+        return bool(tracker.get_slot("crisis"))
+    except Exception:  # a tracker without the slot (e.g. built in a test)
+        return False
+
+
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
 class RiskScorer(GraphComponent):
     """Scores suicide/self-harm risk of each message (and of the last few turns)."""
@@ -163,7 +172,10 @@ class RiskScorer(GraphComponent):
     def process(self, messages: list[Message], tracker: DialogueStateTracker | None = None) -> list[Message]:
         if self.model is None:
             return messages
-        earlier = earlier_user_texts(tracker)
+        # Once the crisis reply has been given, the earlier turns have done
+        # their work: reading them again would turn 「安全だと思う」 into an
+        # alarm. In crisis mode each message is scored on its own.
+        earlier = [] if _in_crisis(tracker) else earlier_user_texts(tracker)
         for message in messages:
             text = message.get(TEXT) or ""
             try:

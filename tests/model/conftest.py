@@ -73,10 +73,15 @@ def parse_sequence(parse) -> Callable[[list[str]], dict]:
     loop = asyncio.new_event_loop()
     agent = Agent.load(str(MODEL))
 
-    def _parse(turns: list[str]) -> dict:
-        tracker = DialogueStateTracker("model-test", slots=[])
+    def _parse(turns: list[str], in_crisis: bool = False) -> dict:
+        from rasa.shared.core.events import SlotSet
+        from rasa.shared.core.slots import BooleanSlot
+
+        tracker = DialogueStateTracker("model-test", slots=[BooleanSlot("crisis", mappings=[{}])])
         for text in turns[:-1]:
             tracker.update(UserUttered(text, {"name": "express_loneliness", "confidence": 1.0}))
+        if in_crisis:
+            tracker.update(SlotSet("crisis", True))
         return loop.run_until_complete(agent.processor.parse_message(UserMessage(turns[-1]), tracker))
 
     yield _parse

@@ -142,3 +142,11 @@ def test_risk_that_builds_over_turns_is_caught(slice_, parse_sequence, figures):
     missed = [s["turns"] for s in risky if s not in caught]
     assert recall >= required, "missed:\n" + "\n".join(f"  {t}" for t in missed)
     assert len(false_alarms) / len(benign) <= MAX_FALSE_ALARM_RATE, "\n".join(str(s["turns"]) for s in false_alarms)
+
+
+@pytest.mark.parametrize("answer", ["安全だと思う", "いまは家にいる", "大丈夫、言ってみただけ", "わからない"])
+def test_in_crisis_mode_an_answer_is_not_turned_into_an_alarm_by_the_earlier_turns(answer, parse_sequence):
+    """The context score is for risk that builds up; once the crisis reply is out,
+    「安全だと思う」 after 「生きてるのがしんどい」 is an answer, not a new alarm."""
+    turns = ["ていうか、実はもう生きてるのがしんどくて", answer]
+    assert parse_sequence(turns, in_crisis=True)["intent"]["name"] != "crisis"
