@@ -41,6 +41,17 @@ def recent_bot_texts(tracker: Tracker, limit: int = _RECENT_BOT_MESSAGES) -> lis
     return texts[-limit:]
 
 
+def latest_typed_text(tracker: Tracker) -> str:
+    """The person's last typed message; a button payload (/crisis_safe) says nothing of their language."""
+    text = latest_text(tracker)
+    if text and not text.startswith("/"):
+        return text
+    for event in reversed(tracker.events):
+        if event.get("event") == "user" and (event.get("text") or "") and not event["text"].startswith("/"):
+            return event["text"]
+    return ""
+
+
 def send(dispatcher: CollectingDispatcher, messages: list[dict]) -> None:
     """Send composed messages; contacts become the crisis_contacts payload."""
     for message in messages:
@@ -64,7 +75,7 @@ class ActionCrisisResponse(Action):
         crisis = in_crisis(tracker)
         stage = tracker.get_slot("crisis_stage")
         situation = situation_for(latest_intent(tracker), crisis, stage, after_ask=stage in (ASKED, REASKED))
-        reply = compose(situation, language_of(latest_text(tracker)), recent_bot_texts(tracker))
+        reply = compose(situation, language_of(latest_typed_text(tracker)), recent_bot_texts(tracker))
         send(dispatcher, reply.messages)
         logger.info("Safety reply: %s.", situation)
         events: list[dict[str, Any]] = [SlotSet("crisis_stage", reply.stage)]

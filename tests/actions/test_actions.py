@@ -234,3 +234,10 @@ async def test_a_broken_directory_gets_an_honest_answer(monkeypatch, dispatcher,
     assert events == [SlotSet("contact_channel", None), SlotSet("contact_time", None)]
     assert len(dispatcher.messages) == 1
     assert "24時間" in dispatcher.messages[0]["text"]
+
+
+async def test_a_button_payload_keeps_the_language_of_what_was_typed(dispatcher, domain):
+    earlier = [{"event": "user", "text": "もう消えたい"}]
+    tracker = make_tracker(slots={"crisis": True}, intent="crisis_safe", text="/crisis_safe", events=earlier)
+    await ActionCrisisResponse().run(dispatcher, tracker, domain)
+    assert "ほっと" in dispatcher.messages[0]["text"] or "安心" in dispatcher.messages[0]["text"]
