@@ -16,7 +16,15 @@ from actions.crisis import send
 from channels import contract
 from tsunagari.clock import now
 from tsunagari.messages import message
-from tsunagari.preferences import CHANNELS, TIMES, clear_preference, parse_channel, parse_time
+from tsunagari.preferences import (
+    CHANNELS,
+    TIMES,
+    clear_preference,
+    explicit_preference,
+    is_explicit_answer,
+    parse_channel,
+    parse_time,
+)
 from tsunagari.safety.crisis_dialogue import pinned_lines
 
 logger = logging.getLogger(__name__)
@@ -25,6 +33,23 @@ CATEGORY_BY_INTENT = {
     "seek_counseling": "counseling",
     "seek_free_space": "free_space",
     "seek_career": "career",
+}
+# Messages that are never an answer to the form, whatever words they hold:
+# a feeling, a question, a change of route or a way out of the form.
+NOT_AN_ANSWER = SAFETY_INTENTS | {
+    "express_loneliness",
+    "stop_search",
+    "prickly",
+    "short_reaction",
+    "chitchat",
+    "request_human",
+    "faq_about",
+    "faq_operator",
+    "faq_anonymous_free",
+    "faq_data",
+    "greet",
+    "goodbye",
+    "thank",
 }
 FORM_SLOTS = {"contact_channel": (CHANNELS, parse_channel), "contact_time": (TIMES, parse_time)}
 
@@ -50,29 +75,34 @@ class ActionStartReferral(Action):
         events: list[dict[str, Any]] = [SlotSet("support_category", current_category(tracker))]
         text = latest_text(tracker)
         for slot, (_, parser) in FORM_SLOTS.items():
-            value = tracker.get_slot(slot) or clear_preference(text, parser)
+            value = tracker.get_slot(slot) or (clear_preference(text, parser) if is_explicit_answer(text) else None)
             if value:
                 events.append(SlotSet(slot, value))
         return events
 
 
 class ValidateReferralForm(FormValidationAction):
-    """Reads button payloads and typed answers for the referral form."""
+    """Reads button payloads and typed answers for the referral form.
+
+    Only an explicit answer fills a slot: a button, or a short typed reply
+    without story markers (tsunagari.preferences.is_explicit_answer). A story
+    told mid-form is listened to by the rules and the question is asked again.
+    """
 
     def name(self) -> str:
         return "validate_referral_form"
 
     def _extract(self, slot: str, tracker: Tracker) -> dict[str, Any]:
-        if latest_intent(tracker) in SAFETY_INTENTS:
+        if latest_intent(tracker) in NOT_AN_ANSWER:
             return {}
         allowed, parser = FORM_SLOTS[slot]
         value = latest_entity(tracker, slot)
         if value is None:
             text = latest_text(tracker)
             if tracker.get_slot("requested_slot") == slot:
-                value = parser(text)
+                value = explicit_preference(text, parser)
             elif tracker.get_slot(slot) is None:
-                value = clear_preference(text, parser)
+                value = explicit_preference(text, lambda t: clear_preference(t, parser))
         if value in allowed:
             return {slot: value}
         return {}

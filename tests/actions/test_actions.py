@@ -234,3 +234,35 @@ async def test_a_broken_directory_gets_an_honest_answer(monkeypatch, dispatcher,
     assert events == [SlotSet("contact_channel", None), SlotSet("contact_time", None)]
     assert len(dispatcher.messages) == 1
     assert "24時間" in dispatcher.messages[0]["text"]
+
+
+# --- action_greet and the form's explicit answers (issue 10) --------------------
+
+
+async def test_greet_at_4_45_in_tokyo_is_not_good_afternoon(monkeypatch, dispatcher, domain):
+    from actions.small_talk import ActionGreet
+
+    monkeypatch.setenv("TSUNAGARI_NOW", "2026-12-02T04:45")
+    assert await ActionGreet().run(dispatcher, make_tracker(intent="greet", text="こんにちは"), domain) == []
+    text = dispatcher.messages[0]["text"]
+    assert "こんにちは" not in text and "つながりナビ" in text
+
+
+@pytest.mark.parametrize(
+    "requested, text, intent",
+    [
+        ("contact_time", "今日上司にめっちゃ怒られた", "nlu_fallback"),
+        ("contact_channel", "会社には行ってるけど、ただこなしてるだけ", "express_loneliness"),
+        ("contact_time", "でも平日は仕事なんです", "inform"),
+        ("contact_time", "もういい、いらない", "stop_search"),
+    ],
+)
+async def test_form_never_reads_a_story_as_an_answer(dispatcher, domain, requested, text, intent):
+    tracker = _form_tracker(requested, text, intent=intent)
+    assert await ValidateReferralForm().run(dispatcher, tracker, domain) == []
+
+
+async def test_start_referral_ignores_the_day_in_a_story(dispatcher, domain):
+    tracker = make_tracker(intent="seek_counseling", text="今日上司に怒られて、誰かに相談したい")
+    events = await ActionStartReferral().run(dispatcher, tracker, domain)
+    assert events == [SlotSet("support_category", "counseling")]
