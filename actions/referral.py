@@ -38,6 +38,8 @@ CATEGORY_BY_INTENT = {
 # a feeling, a question, a change of route or a way out of the form.
 NOT_AN_ANSWER = SAFETY_INTENTS | {
     "express_loneliness",
+    "feeling",
+    "vent",
     "stop_search",
     "prickly",
     "short_reaction",
@@ -167,7 +169,11 @@ class ActionShowServices(Action):
         elif not result.cards:
             dispatcher.utter_message(text=message("no_results"))
         if result.cards:
-            intro = message("results_intro_crisis" if crisis else "results_intro")
+            # Never 「見つかりませんでした」 and 「こちらが合いそうなところです」 in one turn.
+            intro_key = (
+                "results_intro_crisis" if crisis else ("results_intro" if result.exact else "results_intro_nearest")
+            )
+            intro = message(intro_key)
             dispatcher.utter_message(
                 text="\n\n".join([intro] + [format_card_text(card) for card in result.cards]),
                 json_message=contract.directory_cards(intro, [card.to_dict() for card in result.cards]),

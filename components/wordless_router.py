@@ -40,6 +40,8 @@ class WordlessRouter(IntentOverrideComponent):
                 "other",
                 "show_menu",
                 "express_loneliness",
+                "feeling",
+                "vent",
                 "prickly",
             ],
         }

@@ -266,3 +266,15 @@ async def test_start_referral_ignores_the_day_in_a_story(dispatcher, domain):
     tracker = make_tracker(intent="seek_counseling", text="今日上司に怒られて、誰かに相談したい")
     events = await ActionStartReferral().run(dispatcher, tracker, domain)
     assert events == [SlotSet("support_category", "counseling")]
+
+
+@pytest.mark.parametrize("category", ["counseling", "free_space", "career"])
+@pytest.mark.parametrize("channel", ["in_person", "phone", "chat", "online"])
+async def test_results_never_say_none_found_and_here_they_are_in_one_turn(
+    seeded_directory, monkeypatch, dispatcher, domain, category, channel
+):
+    monkeypatch.setenv("TSUNAGARI_NOW", "2026-11-29T03:30")  # Sunday, 3:30 a.m.: little is open
+    tracker = make_tracker(slots={"support_category": category, "contact_channel": channel, "contact_time": "now"})
+    await ActionShowServices().run(dispatcher, tracker, domain)
+    text = "\n".join(m.get("text") or "" for m in dispatcher.messages)
+    assert not ("見つかりませんでした" in text and "こちらが合いそうなところです" in text), text

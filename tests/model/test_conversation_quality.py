@@ -42,6 +42,8 @@ KIND_BY_INTENT = {
     "dont_know": "smalltalk",
     "minimise": "smalltalk",
     "short_reaction": "smalltalk",
+    "prickly": "smalltalk",
+    "stop_search": "smalltalk",
     "crisis": "crisis",
     "crisis_check": "check",
     "hyperbole": "check",

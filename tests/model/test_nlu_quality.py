@@ -23,11 +23,16 @@ CATEGORY_BY_INTENT = {
 }
 
 
+# A themed feeling (retrieval intent feeling/<theme>, issue 10) is the same
+# kind of message as express_loneliness in these older held-out labels.
+SAME_AS = {"feeling": "express_loneliness"}
+
+
 def test_heldout_intent_f1(parse, figures):
     data = load_data(str(ROOT / "tests" / "nlu_heldout" / "heldout.yml"))
     texts = [m.get("text") for m in data.intent_examples]
     expected = [m.get("intent") for m in data.intent_examples]
-    predicted = [p["intent"]["name"] for p in parse(texts)]
+    predicted = [SAME_AS.get(p["intent"]["name"], p["intent"]["name"]) for p in parse(texts)]
     f1 = f1_score(expected, predicted, average="weighted", zero_division=0)
     report = classification_report(expected, predicted, zero_division=0)
     figures.append(f"held-out intent F1 (weighted) = {f1:.3f} on {len(texts)} messages")
