@@ -9,9 +9,10 @@ from tsunagari.clock import part_of_day
 from tsunagari.messages import message
 
 
-def greeting(moment: datetime) -> str:
-    """The opening line for the time of day in Tokyo (texts in messages_ja.yml)."""
-    return message(f"greet_{part_of_day(moment)}")
+def greeting(moment: datetime, lang: str = "ja") -> str:
+    """The opening line for the time of day in Tokyo (texts in messages_ja.yml; lang ja or en)."""
+    suffix = "_en" if lang == "en" else ""
+    return message(f"greet_{part_of_day(moment)}{suffix}")
 
 
 def is_wordless(text: str | None) -> bool:

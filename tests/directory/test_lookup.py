@@ -359,3 +359,13 @@ def test_text_cards_are_at_most_eight_lines(session):
     for category in CATEGORIES:
         for card in find(session, category=category, limit=100, at=tokyo("2026-11-29T23:30")).cards:
             assert len(format_card_text(card).splitlines()) <= MAX_CARD_LINES, card.service_id
+
+
+def test_area_narrows_to_the_ward(session):
+    from tsunagari.directory.snapshot import get_snapshot
+
+    area = {e.key: e.eligibility_area for e in get_snapshot(session).entries}
+    result = find(session, category="free_space", area="品川区", limit=10, at=tokyo("2026-11-24T14:00"))
+    assert result.cards and all(area[c.service_id] == "品川区" for c in result.cards)
+    with pytest.raises(ValueError, match="unknown area"):
+        find(session, category="free_space", area="新宿区")

@@ -23,9 +23,11 @@ CATEGORY_BY_INTENT = {
 }
 
 
-# A themed feeling (retrieval intent feeling/<theme>, issue 10) is the same
-# kind of message as express_loneliness in these older held-out labels.
-SAME_AS = {"feeling": "express_loneliness"}
+# Issue 10 split two older labels: a themed feeling (retrieval intent
+# feeling/<theme>) is express_loneliness, and stop_search outside the form
+# gets the same reply as deny (utter_deny). `vent` is NOT mapped: the older
+# labels call "just listen" seek_counseling, which the issue asks to change.
+SAME_AS = {"feeling": "express_loneliness", "stop_search": "deny"}
 
 
 def test_heldout_intent_f1(parse, figures):

@@ -62,6 +62,7 @@ class LookupRequest:
     age: int | None = None
     limit: int = 3
     include_emergency: bool = False  # 110/119-type numbers are listed by find_emergency_contacts
+    area: str | None = None  # 品川区 / 東京都 / 全国: only services for that area ("in Shinagawa?")
 
     def __post_init__(self) -> None:
         if self.category not in CATEGORIES:
@@ -78,6 +79,8 @@ class LookupRequest:
             raise ValueError("age must be between 0 and 120")
         if self.limit < 1:
             raise ValueError("limit must be at least 1")
+        if self.area is not None and self.area not in LOCALITY_ORDER:
+            raise ValueError(f"unknown area {self.area!r}; expected one of {tuple(LOCALITY_ORDER)}")
         object.__setattr__(self, "at", to_tokyo(self.at))
 
 
@@ -573,6 +576,8 @@ def find_services(session: Session, request: LookupRequest) -> LookupResult:
     minute = at.hour * 60 + at.minute
     channels = CHANNEL_MATCH[request.channel] if request.channel else None
     candidates = _select(snapshot, request.category, channels, request.age, request.include_emergency)
+    if request.area is not None:
+        candidates = [c for c in candidates if c.e.eligibility_area == request.area]
     windows = bucket_windows(request.when, at)
     _evaluate(candidates, request, windows, minute)
     candidates.sort(key=attrgetter("rank"))
