@@ -361,3 +361,20 @@ async def test_english_results_intro(seeded_directory, dispatcher, domain):
     tracker = make_tracker(slots={"support_category": "counseling", "language": "en"})
     await ActionShowServices().run(dispatcher, tracker, domain)
     assert any("may fit" in (m.get("text") or "") or "Instead" in (m.get("text") or "") for m in dispatcher.messages)
+
+
+async def test_japanese_is_hard_switches_to_easy_japanese(dispatcher, domain):
+    from actions.small_talk import ActionEasyJapanese
+
+    events = await ActionEasyJapanese().run(
+        dispatcher, make_tracker(intent="ask_easy_japanese", text="日本語がむずかしい"), domain
+    )
+    assert events == [SlotSet("easy_japanese", True)]
+    assert "やさしい" in dispatcher.messages[0]["text"]
+
+
+async def test_japanese_is_hard_in_english_gets_english(dispatcher, domain):
+    from actions.small_talk import ActionEasyJapanese
+
+    await ActionEasyJapanese().run(dispatcher, make_tracker(text="Japanese is hard for me"), domain)
+    assert dispatcher.messages[0]["text"].startswith("No problem")

@@ -92,3 +92,7 @@ def test_a_wish_to_be_listened_to(text):
 )
 def test_a_request_for_a_referral_is_not_venting(text):
     assert not wants_listening(text)
+
+
+def test_a_change_of_mind_in_words_routes_to_counseling():
+    assert detect_need("やっぱり仕事じゃなくて、誰かに話を聞いてほしい") == "counseling"
