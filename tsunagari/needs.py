@@ -91,6 +91,7 @@ _JUST_LISTEN = re.compile(
     r"|あどばいす(は|とか|も)?(いらな|要らな|なし|なくて|しないで|はいい|不要)"
     r"|(愚痴|ぐち)(らせ|っても?いい|を?言わせ|をいわせ|を?聞いて|をきいて|言っても?いい|いっても?いい)"
     r"|解決(しなくて|しなくても|はしなくて)いい"
+    r"|^(ちょっと|ねえ|ねぇ)?(聞いて|きいて)(よ|ー|〜)"
     r"|justlisten|(?<!e)vent(ing)?(?![a-z])|letmerant|canirant|rantforabit|needtorant|offmychest|noadvice)"
 )
 

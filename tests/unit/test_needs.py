@@ -73,6 +73,7 @@ from tsunagari.needs import wants_listening  # noqa: E402
         "I just need to vent",
         "no advice, just listen",
         "let me get this off my chest",
+        "ちょっと聞いてよ、電車でさ",
     ],
 )
 def test_a_wish_to_be_listened_to(text):
@@ -88,6 +89,7 @@ def test_a_wish_to_be_listened_to(text):
         "カウンセリング受けたい",
         "誰か第三者に聞いてもらいたいんだけど、無料のところある？",  # だけど is "but", not "only"
         "相談員さんと直接話したいんだけど、つないでもらえる？",
+        "聞いてくれる人がいる窓口ってある？",
     ],
 )
 def test_a_request_for_a_referral_is_not_venting(text):
