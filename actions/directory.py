@@ -16,12 +16,12 @@ from datetime import datetime
 logger = logging.getLogger(__name__)
 
 
-def _lookup_sync(category: str, channel: str | None, when: str | None, at: datetime, limit: int):
+def _lookup_sync(category: str, channel: str | None, when: str | None, at: datetime, limit: int, area: str | None):
     from tsunagari.db import session_scope
     from tsunagari.directory.bootstrap import ensure_directory
     from tsunagari.directory.lookup import LookupRequest, find_services
 
-    request = LookupRequest(category=category, channel=channel, when=when, at=at, limit=limit)
+    request = LookupRequest(category=category, channel=channel, when=when, at=at, limit=limit, area=area)
     ensure_directory()
     with session_scope() as session:
         return find_services(session, request)
@@ -42,9 +42,11 @@ async def _in_thread(func, *args):
     return await loop.run_in_executor(None, functools.partial(func, *args))
 
 
-async def lookup(category: str, channel: str | None, when: str | None, at: datetime, limit: int = 3):
-    """Find up to `limit` services; raises on a directory failure."""
-    return await _in_thread(_lookup_sync, category, channel, when, at, limit)
+async def lookup(
+    category: str, channel: str | None, when: str | None, at: datetime, limit: int = 3, area: str | None = None
+):
+    """Find up to `limit` services (only `area`'s when given); raises on a directory failure."""
+    return await _in_thread(_lookup_sync, category, channel, when, at, limit, area)
 
 
 async def record_crisis_event(at: datetime, channel: str) -> None:

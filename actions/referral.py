@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -16,7 +17,15 @@ from actions.crisis import send
 from channels import contract
 from tsunagari.clock import now
 from tsunagari.messages import message
-from tsunagari.preferences import CHANNELS, TIMES, clear_preference, parse_channel, parse_time
+from tsunagari.preferences import (
+    CHANNELS,
+    TIMES,
+    clear_preference,
+    explicit_preference,
+    is_explicit_answer,
+    parse_channel,
+    parse_time,
+)
 from tsunagari.safety.crisis_dialogue import pinned_lines
 
 logger = logging.getLogger(__name__)
@@ -25,6 +34,25 @@ CATEGORY_BY_INTENT = {
     "seek_counseling": "counseling",
     "seek_free_space": "free_space",
     "seek_career": "career",
+}
+# Messages that are never an answer to the form, whatever words they hold:
+# a feeling, a question, a change of route or a way out of the form.
+NOT_AN_ANSWER = SAFETY_INTENTS | {
+    "express_loneliness",
+    "feeling",
+    "vent",
+    "stop_search",
+    "prickly",
+    "short_reaction",
+    "chitchat",
+    "request_human",
+    "faq_about",
+    "faq_operator",
+    "faq_anonymous_free",
+    "faq_data",
+    "greet",
+    "goodbye",
+    "thank",
 }
 FORM_SLOTS = {"contact_channel": (CHANNELS, parse_channel), "contact_time": (TIMES, parse_time)}
 
@@ -49,30 +77,41 @@ class ActionStartReferral(Action):
     ) -> list[dict[str, Any]]:
         events: list[dict[str, Any]] = [SlotSet("support_category", current_category(tracker))]
         text = latest_text(tracker)
+        # Mid-form (a change of route) the answers given still apply; a new
+        # search after the results starts from what this message says.
+        in_form = (tracker.active_loop or {}).get("name") == "referral_form"
         for slot, (_, parser) in FORM_SLOTS.items():
-            value = tracker.get_slot(slot) or clear_preference(text, parser)
+            stated = clear_preference(text, parser) if is_explicit_answer(text) else None
+            value = (tracker.get_slot(slot) if in_form else None) or stated
             if value:
                 events.append(SlotSet(slot, value))
+            elif tracker.get_slot(slot) is not None:
+                events.append(SlotSet(slot, None))
         return events
 
 
 class ValidateReferralForm(FormValidationAction):
-    """Reads button payloads and typed answers for the referral form."""
+    """Reads button payloads and typed answers for the referral form.
+
+    Only an explicit answer fills a slot: a button, or a short typed reply
+    without story markers (tsunagari.preferences.is_explicit_answer). A story
+    told mid-form is listened to by the rules and the question is asked again.
+    """
 
     def name(self) -> str:
         return "validate_referral_form"
 
     def _extract(self, slot: str, tracker: Tracker) -> dict[str, Any]:
-        if latest_intent(tracker) in SAFETY_INTENTS:
+        if latest_intent(tracker) in NOT_AN_ANSWER:
             return {}
         allowed, parser = FORM_SLOTS[slot]
         value = latest_entity(tracker, slot)
         if value is None:
             text = latest_text(tracker)
             if tracker.get_slot("requested_slot") == slot:
-                value = parser(text)
+                value = explicit_preference(text, parser)
             elif tracker.get_slot(slot) is None:
-                value = clear_preference(text, parser)
+                value = explicit_preference(text, lambda t: clear_preference(t, parser))
         if value in allowed:
             return {slot: value}
         return {}
@@ -102,13 +141,77 @@ def _preference(value: str | None) -> str | None:
     return None if value in (None, "any") else value
 
 
-class ActionShowServices(Action):
-    """Look the directory up and show up to three services.
+async def show_results(
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    category: str,
+    channel: str | None,
+    when: str | None,
+    area: str | None = None,
+) -> list[dict[str, Any]]:
+    """Look the directory up, show up to three services; the first is remembered.
 
     While a crisis is live, the search still runs (connection protects),
     without the form's filters, and the 24-hour lines are pinned under the
-    results.
+    results. The form's answers stay in their slots after the results: they
+    are the context a follow-up ("then evenings?") refines.
     """
+    crisis = in_crisis(tracker)
+    if crisis:
+        channel = when = area = None
+    try:
+        result = await directory.lookup(category, _preference(channel), _preference(when), now(), area=area)
+    except Exception:  # broad on purpose: a resident gets an answer, staff get the log
+        logger.exception("directory lookup failed")
+        dispatcher.utter_message(text=message("directory_unavailable"))
+        if crisis:
+            send(dispatcher, [pinned_lines()])
+        return []
+
+    await insight.record(  # never raises; counts only coded values
+        "search",
+        tracker,
+        route=category,
+        channel_answer=channel,
+        time_answer="now" if crisis else when,
+        fitted=result.fitted,
+        none_open=result.none_open,
+        shown=[card.service_id for card in result.cards],
+    )
+    from tsunagari.directory.lookup import format_card_text
+
+    if area is not None and not result.cards:
+        dispatcher.utter_message(text=message("no_results_ward"))
+        return []
+    if result.note:
+        dispatcher.utter_message(text=result.note)
+    elif not result.cards:
+        dispatcher.utter_message(text=message("no_results"))
+    events: list[dict[str, Any]] = []
+    if result.cards:
+        # Never 「見つかりませんでした」 and 「こちらが合いそうなところです」 in one turn.
+        if crisis:
+            intro_key = "results_intro_crisis"
+        elif not result.exact:
+            intro_key = "results_intro_nearest"
+        else:
+            intro_key = "results_intro_ward" if area else "results_intro"
+        if tracker.get_slot("language") == "en" and not crisis:
+            intro_key += "_en"
+        intro = message(intro_key)
+        dispatcher.utter_message(
+            text="\n\n".join([intro] + [format_card_text(card) for card in result.cards]),
+            json_message=contract.directory_cards(intro, [card.to_dict() for card in result.cards]),
+        )
+        top = result.cards[0]
+        events.append(SlotSet("last_top", json.dumps({"name": top.name, "reasons": top.reasons}, ensure_ascii=False)))
+    if crisis:
+        send(dispatcher, [pinned_lines()])
+    return events
+
+
+class ActionShowServices(Action):
+    """The results of the referral form (see show_results)."""
 
     def name(self) -> str:
         return "action_show_services"
@@ -116,42 +219,63 @@ class ActionShowServices(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        crisis = in_crisis(tracker)
-        category = tracker.get_slot("support_category") or "counseling"
-        channel = None if crisis else _preference(tracker.get_slot("contact_channel"))
-        when = None if crisis else _preference(tracker.get_slot("contact_time"))
-        reset = [SlotSet("contact_channel", None), SlotSet("contact_time", None)]
-        try:
-            result = await directory.lookup(category, channel, when, now())
-        except Exception:  # broad on purpose: a resident gets an answer, staff get the log
-            logger.exception("directory lookup failed")
-            dispatcher.utter_message(text=message("directory_unavailable"))
-            if crisis:
-                send(dispatcher, [pinned_lines()])
-            return reset
-
-        await insight.record(
-            "search",
+        return await show_results(
+            dispatcher,
             tracker,
-            route=category,
-            channel_answer=tracker.get_slot("contact_channel"),
-            time_answer="now" if crisis else tracker.get_slot("contact_time"),
-            fitted=result.fitted,
-            none_open=result.none_open,
-            shown=[card.service_id for card in result.cards],
+            tracker.get_slot("support_category") or "counseling",
+            tracker.get_slot("contact_channel"),
+            tracker.get_slot("contact_time"),
         )
-        from tsunagari.directory.lookup import format_card_text
 
-        if result.note:
-            dispatcher.utter_message(text=result.note)
-        elif not result.cards:
-            dispatcher.utter_message(text=message("no_results"))
-        if result.cards:
-            intro = message("results_intro_crisis" if crisis else "results_intro")
-            dispatcher.utter_message(
-                text="\n\n".join([intro] + [format_card_text(card) for card in result.cards]),
-                json_message=contract.directory_cards(intro, [card.to_dict() for card in result.cards]),
-            )
-        if crisis:
-            send(dispatcher, [pinned_lines()])
-        return reset
+
+class ActionRefineSearch(Action):
+    """After the results: a new time or channel, or "in Shinagawa?", re-runs the search.
+
+    The rest of the last search is kept (its slots stay set after the
+    results). With no search yet, asks what to look for.
+    """
+
+    def name(self) -> str:
+        return "action_refine_search"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        category = tracker.get_slot("support_category")
+        if not category:
+            dispatcher.utter_message(response="utter_ask_category")
+            return []
+        text = latest_text(tracker)
+        events: list[dict[str, Any]] = []
+        values = {}
+        for slot, (allowed, parser) in FORM_SLOTS.items():
+            stated = latest_entity(tracker, slot) or explicit_preference(text, parser)
+            if stated in allowed and stated != tracker.get_slot(slot):
+                events.append(SlotSet(slot, stated))
+            values[slot] = stated if stated in allowed else tracker.get_slot(slot)
+        area = "品川区" if latest_intent(tracker) == "ask_in_shinagawa" else None
+        return events + await show_results(
+            dispatcher, tracker, category, values["contact_channel"], values["contact_time"], area=area
+        )
+
+
+class ActionRecommend(Action):
+    """ "Which do you recommend?": the first result and the reasons it was ranked first."""
+
+    def name(self) -> str:
+        return "action_recommend"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        try:
+            top = json.loads(tracker.get_slot("last_top") or "null")
+        except ValueError:
+            top = None
+        if not isinstance(top, dict) or not top.get("name"):
+            dispatcher.utter_message(text=message("recommend_nothing_yet"))
+            return []
+        reasons = [str(r) for r in top.get("reasons") or []]
+        because = message("recommend_reasons").format(reasons="・".join(reasons)) if reasons else ""
+        dispatcher.utter_message(text=message("recommend_first").format(name=top["name"], reasons=because))
+        return []

@@ -6,6 +6,11 @@ not understand it, but the text clearly asks for counseling, a place to
 be or work support, the intent becomes the matching seek_* intent (which
 sets `support_category`). Routes the classifier already chose, FAQ and
 safety intents are never changed here.
+
+One exception for routes: a wish only to be listened to (「アドバイスは
+いらないから聞いてほしい」, tsunagari.needs.wants_listening) becomes `vent`
+even when the classifier chose seek_counseling or an FAQ, because starting
+the referral form there is exactly what the person asked us not to do.
 """
 
 from __future__ import annotations
@@ -17,9 +22,10 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from components.intent_override import IntentOverrideComponent, intent_name, override_intent
-from tsunagari.needs import detect_need
+from tsunagari.needs import detect_need, wants_listening
 
 ROUTABLE_INTENTS_KEY = "routable_intents"
+LISTENING_INTENTS_KEY = "listening_overridable_intents"
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
@@ -39,15 +45,30 @@ class NeedRouter(IntentOverrideComponent):
                 "show_menu",
                 "other",
                 "chitchat",
+                "feeling",
+            ],
+            LISTENING_INTENTS_KEY: [
+                "seek_counseling",
+                "seek_free_space",
+                "faq_about",
+                "faq_operator",
+                "request_human",
+                "thank",
             ],
         }
 
     def process(self, messages: list[Message]) -> list[Message]:
         routable = set(self.component_config[ROUTABLE_INTENTS_KEY])
+        listening = routable | set(self.component_config[LISTENING_INTENTS_KEY])
         for message in messages:
             current = intent_name(message)
             text = message.get(TEXT) or ""
-            if current not in routable or text.startswith("/"):
+            if text.startswith("/"):
+                continue
+            if current in listening and wants_listening(text):
+                override_intent(message, "vent")
+                continue
+            if current not in routable:
                 continue
             need = detect_need(text)
             if need:

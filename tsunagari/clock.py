@@ -45,3 +45,20 @@ def now() -> datetime:
         except ClockError as exc:
             raise ClockError(f"{ENV_NOW} is malformed: {exc}") from None
     return datetime.now(TOKYO)
+
+
+def part_of_day(moment: datetime) -> str:
+    """Which greeting fits `moment` in Tokyo: late_night, morning, day or evening.
+
+    Late night runs 0:00-4:59 (people who write then have not slept yet, so
+    「おはようございます」 would be wrong), morning 5:00-10:59, day
+    11:00-17:59, evening 18:00-23:59.
+    """
+    hour = to_tokyo(moment).hour
+    if hour < 5:
+        return "late_night"
+    if hour < 11:
+        return "morning"
+    if hour < 18:
+        return "day"
+    return "evening"

@@ -83,6 +83,24 @@ _DECLINED = re.compile(
 _DECLINED_WINDOW = 8
 
 
+# A wish only to be listened to, not referred: 「アドバイスはいらないから聞いて」
+# 「ちょっと愚痴らせて」 "I just need to vent". Wins over a need phrase
+# (「話を聞いてほしいだけ」 names counseling words but asks for no referral).
+_JUST_LISTEN = re.compile(
+    r"((聞いて|きいて|聞いてもら|きいてもら|話(し|を|が)?(したい|聞|き)|はなしたい|吐き出|はきだ|愚痴|ぐち|話すだけ|はなすだけ)[^。]{0,8}だけ(?!ど|れど)"
+    r"|あどばいす(は|とか|も)?(いらな|要らな|なし|なくて|しないで|はいい|不要)"
+    r"|(愚痴|ぐち)(らせ|っても?いい|を?言わせ|をいわせ|を?聞いて|をきいて|言っても?いい|いっても?いい)"
+    r"|解決(しなくて|しなくても|はしなくて)いい"
+    r"|^(ちょっと|ねえ|ねぇ)?(聞いて|きいて)(よ|ー|〜)"
+    r"|justlisten|(?<!e)vent(ing)?(?![a-z])|letmerant|canirant|rantforabit|needtorant|offmychest|noadvice)"
+)
+
+
+def wants_listening(text: str) -> bool:
+    """True when the message asks only to be listened to (no referral, no advice)."""
+    return _JUST_LISTEN.search(normalize(text)[:2000]) is not None
+
+
 def need_scores(text: str) -> dict[str, int]:
     """Number of need phrases per category found in `text`."""
     normalized = normalize(text)[:2000]

@@ -76,6 +76,35 @@ def parse_time(text: str | None) -> str | None:
     return _first_match(text, _TIME_PATTERNS)
 
 
+# A story, not an answer: 「今日上司に怒られた」 names a day, 「会社には
+# 行ってるけど…」 a place, 「でも平日は仕事」 a time it does NOT want.
+# Only short replies without these markers are read as answers.
+MAX_ANSWER_LENGTH = 24
+_STORY_MARKERS = (
+    r"(けど|けれど|でも|だけど|しかし|のに|言われ|いわれ|怒られ|おこられ|叱られ|しかられ|上司|じょうし|同僚|どうりょう|"
+    r"会社に|かいしゃに|職場|しょくば|通って|かよって|働いて|はたらいて|仕事して|しごとして|仕事は|しごとは|仕事だ|しごとだ|"
+    r"思う|おもう|思って|おもって|ずっと|毎日|まいにち|いつも|だった|でした|ました|さみし|寂し|淋し|つらい|辛い|しんどい)"
+)
+
+
+def is_explicit_answer(text: str | None) -> bool:
+    """True when typed text can be read as an answer to the form's question.
+
+    Buttons are always explicit (they carry entities and never get here).
+    Typed text must be short and free of story markers; anything else is
+    listened to, and the question is asked again.
+    """
+    prepared = _prepare(text)
+    if not prepared or len(prepared) > MAX_ANSWER_LENGTH:
+        return False
+    return re.search(_STORY_MARKERS, prepared) is None
+
+
+def explicit_preference(text: str | None, parser) -> str | None:
+    """`parser`'s value, but only for an explicit answer (see is_explicit_answer)."""
+    return parser(text) if is_explicit_answer(text) else None
+
+
 def clear_preference(text: str | None, parser) -> str | None:
     """Like `parser`, but ignores a bare "no preference" answer.
 

@@ -193,7 +193,8 @@ async def test_results_show_up_to_three_verified_cards(seeded_directory, dispatc
     tracker = make_tracker(slots={"support_category": "counseling", "contact_channel": "phone", "contact_time": "any"})
     events = await ActionShowServices().run(dispatcher, tracker, domain)
 
-    assert events == [SlotSet("contact_channel", None), SlotSet("contact_time", None)]
+    # The answers stay as the context of follow-ups; the first result is remembered.
+    assert [e["name"] for e in events] == ["last_top"]
     cards = _cards(dispatcher)
     assert 1 <= len(cards) <= 3
     for card in cards:
@@ -231,7 +232,7 @@ async def test_a_broken_directory_gets_an_honest_answer(monkeypatch, dispatcher,
         events = await ActionShowServices().run(dispatcher, make_tracker(slots={"support_category": "career"}), domain)
     finally:
         db.reset()
-    assert events == [SlotSet("contact_channel", None), SlotSet("contact_time", None)]
+    assert events == []  # the search context stays; nothing was shown
     assert len(dispatcher.messages) == 1
     assert "24時間" in dispatcher.messages[0]["text"]
 
@@ -241,3 +242,146 @@ async def test_a_button_payload_keeps_the_language_of_what_was_typed(dispatcher,
     tracker = make_tracker(slots={"crisis": True}, intent="crisis_safe", text="/crisis_safe", events=earlier)
     await ActionCrisisResponse().run(dispatcher, tracker, domain)
     assert "ほっと" in dispatcher.messages[0]["text"] or "安心" in dispatcher.messages[0]["text"]
+
+
+# --- action_greet and the form's explicit answers (issue 10) --------------------
+
+
+async def test_greet_at_4_45_in_tokyo_is_not_good_afternoon(monkeypatch, dispatcher, domain):
+    from actions.small_talk import ActionGreet
+
+    monkeypatch.setenv("TSUNAGARI_NOW", "2026-12-02T04:45")
+    assert await ActionGreet().run(dispatcher, make_tracker(intent="greet", text="こんにちは"), domain) == []
+    text = dispatcher.messages[0]["text"]
+    assert "こんにちは" not in text and "つながりナビ" in text
+
+
+@pytest.mark.parametrize(
+    "requested, text, intent",
+    [
+        ("contact_time", "今日上司にめっちゃ怒られた", "nlu_fallback"),
+        ("contact_channel", "会社には行ってるけど、ただこなしてるだけ", "express_loneliness"),
+        ("contact_time", "でも平日は仕事なんです", "inform"),
+        ("contact_time", "もういい、いらない", "stop_search"),
+    ],
+)
+async def test_form_never_reads_a_story_as_an_answer(dispatcher, domain, requested, text, intent):
+    tracker = _form_tracker(requested, text, intent=intent)
+    assert await ValidateReferralForm().run(dispatcher, tracker, domain) == []
+
+
+async def test_start_referral_ignores_the_day_in_a_story(dispatcher, domain):
+    tracker = make_tracker(intent="seek_counseling", text="今日上司に怒られて、誰かに相談したい")
+    events = await ActionStartReferral().run(dispatcher, tracker, domain)
+    assert events == [SlotSet("support_category", "counseling")]
+
+
+@pytest.mark.parametrize("category", ["counseling", "free_space", "career"])
+@pytest.mark.parametrize("channel", ["in_person", "phone", "chat", "online"])
+async def test_results_never_say_none_found_and_here_they_are_in_one_turn(
+    seeded_directory, monkeypatch, dispatcher, domain, category, channel
+):
+    monkeypatch.setenv("TSUNAGARI_NOW", "2026-11-29T03:30")  # Sunday, 3:30 a.m.: little is open
+    tracker = make_tracker(slots={"support_category": category, "contact_channel": channel, "contact_time": "now"})
+    await ActionShowServices().run(dispatcher, tracker, domain)
+    text = "\n".join(m.get("text") or "" for m in dispatcher.messages)
+    assert not ("見つかりませんでした" in text and "こちらが合いそうなところです" in text), text
+
+
+# --- context after the results (issue 10 item 4) ---------------------------------
+
+
+async def test_then_evenings_reruns_the_search_keeping_the_channel(seeded_directory, monkeypatch, dispatcher, domain):
+    from actions.referral import ActionRefineSearch
+
+    monkeypatch.setenv("TSUNAGARI_NOW", "2026-11-25T14:00")
+    slots = {"support_category": "counseling", "contact_channel": "phone", "contact_time": "weekday_day"}
+    tracker = make_tracker(slots=slots, intent="inform", text="じゃあ夜は？")
+    events = await ActionRefineSearch().run(dispatcher, tracker, domain)
+    assert SlotSet("contact_time", "evening") in events
+    assert not any(e.get("name") == "contact_channel" for e in events)  # phone is kept
+    assert _cards(dispatcher)
+
+
+async def test_in_shinagawa_narrows_to_the_ward(seeded_directory, monkeypatch, dispatcher, domain):
+    from actions.referral import ActionRefineSearch
+    from tsunagari.db import session_scope
+    from tsunagari.directory.snapshot import get_snapshot
+
+    monkeypatch.setenv("TSUNAGARI_NOW", "2026-11-24T14:00")
+    tracker = make_tracker(slots={"support_category": "free_space"}, intent="ask_in_shinagawa", text="品川にはないの？")
+    await ActionRefineSearch().run(dispatcher, tracker, domain)
+    with session_scope() as session:
+        area = {e.key: e.eligibility_area for e in get_snapshot(session).entries}
+    cards = _cards(dispatcher)
+    assert cards and all(area[c["service_id"]] == "品川区" for c in cards)
+
+
+async def test_refining_before_any_search_asks_what_to_look_for(dispatcher, domain):
+    from actions.referral import ActionRefineSearch
+
+    events = await ActionRefineSearch().run(dispatcher, make_tracker(intent="inform", text="夜がいい"), domain)
+    assert events == [] and dispatcher.messages[0]["response"] == "utter_ask_category"
+
+
+async def test_which_do_you_recommend_explains_the_first_result(dispatcher, domain):
+    import json
+
+    from actions.referral import ActionRecommend
+
+    top = json.dumps({"name": "テスト相談室", "reasons": ["24時間対応", "無料"]}, ensure_ascii=False)
+    await ActionRecommend().run(dispatcher, make_tracker(slots={"last_top": top}, intent="ask_recommendation"), domain)
+    text = dispatcher.messages[0]["text"]
+    assert "テスト相談室" in text and "24時間対応" in text
+
+
+async def test_which_do_you_recommend_before_any_result(dispatcher, domain):
+    from actions.referral import ActionRecommend
+
+    await ActionRecommend().run(dispatcher, make_tracker(slots={"last_top": "{broken"}), domain)
+    assert "まだ候補" in dispatcher.messages[0]["text"]
+
+
+async def test_a_new_search_after_the_results_does_not_carry_old_answers(dispatcher, domain):
+    tracker = make_tracker(
+        slots={"support_category": "counseling", "contact_channel": "phone", "contact_time": "evening"},
+        intent="seek_free_space",
+        text="居場所も探したい",
+    )
+    events = await ActionStartReferral().run(dispatcher, tracker, domain)
+    assert events == [
+        SlotSet("support_category", "free_space"),
+        SlotSet("contact_channel", None),
+        SlotSet("contact_time", None),
+    ]
+
+
+async def test_an_english_greeting_gets_an_english_reply(monkeypatch, dispatcher, domain):
+    from actions.small_talk import ActionGreet
+
+    monkeypatch.setenv("TSUNAGARI_NOW", "2026-12-02T21:00")
+    await ActionGreet().run(dispatcher, make_tracker(intent="greet", text="hello there"), domain)
+    assert dispatcher.messages[0]["text"].startswith("Good evening")
+
+
+async def test_english_results_intro(seeded_directory, dispatcher, domain):
+    tracker = make_tracker(slots={"support_category": "counseling", "language": "en"})
+    await ActionShowServices().run(dispatcher, tracker, domain)
+    assert any("may fit" in (m.get("text") or "") or "Instead" in (m.get("text") or "") for m in dispatcher.messages)
+
+
+async def test_japanese_is_hard_switches_to_easy_japanese(dispatcher, domain):
+    from actions.small_talk import ActionEasyJapanese
+
+    events = await ActionEasyJapanese().run(
+        dispatcher, make_tracker(intent="ask_easy_japanese", text="日本語がむずかしい"), domain
+    )
+    assert events == [SlotSet("easy_japanese", True)]
+    assert "やさしい" in dispatcher.messages[0]["text"]
+
+
+async def test_japanese_is_hard_in_english_gets_english(dispatcher, domain):
+    from actions.small_talk import ActionEasyJapanese
+
+    await ActionEasyJapanese().run(dispatcher, make_tracker(text="Japanese is hard for me"), domain)
+    assert dispatcher.messages[0]["text"].startswith("No problem")

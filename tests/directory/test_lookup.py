@@ -129,7 +129,8 @@ def test_weekday_day_bucket_skips_holidays(session):
     )
     card = next(c for c in result.cards if c.service_id == "hikikomori-support-net")
     assert card.open_now is False
-    assert card.today_hours == "今日はお休み（祝日）"
+    # The hours shown are those of the day asked about (issue 10), not today's holiday.
+    assert card.today_hours == "明日 10:00〜17:00"
     assert "明日 10:00から" in card.reasons
 
 
@@ -330,3 +331,41 @@ def test_changes_from_another_process_are_picked_up(tmp_path, monkeypatch):
         ids = [c.service_id for c in find_services(s, LookupRequest(category="crisis_line", at=SUNDAY_2330)).cards]
     assert "partly-a" not in ids
     engine.dispose()
+
+
+def test_a_weekend_request_on_a_wednesday_shows_saturday_hours(session):
+    result = find(session, category="free_space", when="weekend", limit=10, at=tokyo("2026-11-25T14:00"))
+    assert result.cards
+    for card in result.cards:
+        assert not card.today_hours.startswith("今日"), (card.service_id, card.today_hours)
+
+
+def test_shinagawa_services_come_before_tokyo_and_national_ones(session):
+    from tsunagari.directory.lookup import LOCALITY_ORDER
+    from tsunagari.directory.snapshot import get_snapshot
+
+    area = {e.key: e.eligibility_area for e in get_snapshot(session).entries}
+    for category in ("free_space", "counseling", "career"):
+        result = find(session, category=category, limit=10, at=tokyo("2026-11-24T14:00"))
+        # Among cards equally open now, the order is ward -> Tokyo -> national.
+        open_now = [c for c in result.cards if c.open_now is True]
+        ranks = [LOCALITY_ORDER.get(area[c.service_id] or "", 3) for c in open_now]
+        assert ranks == sorted(ranks), (category, [(c.service_id, area[c.service_id]) for c in open_now])
+
+
+def test_text_cards_are_at_most_eight_lines(session):
+    from tsunagari.directory.lookup import CATEGORIES, MAX_CARD_LINES, format_card_text
+
+    for category in CATEGORIES:
+        for card in find(session, category=category, limit=100, at=tokyo("2026-11-29T23:30")).cards:
+            assert len(format_card_text(card).splitlines()) <= MAX_CARD_LINES, card.service_id
+
+
+def test_area_narrows_to_the_ward(session):
+    from tsunagari.directory.snapshot import get_snapshot
+
+    area = {e.key: e.eligibility_area for e in get_snapshot(session).entries}
+    result = find(session, category="free_space", area="品川区", limit=10, at=tokyo("2026-11-24T14:00"))
+    assert result.cards and all(area[c.service_id] == "品川区" for c in result.cards)
+    with pytest.raises(ValueError, match="unknown area"):
+        find(session, category="free_space", area="新宿区")

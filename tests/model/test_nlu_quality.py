@@ -23,11 +23,18 @@ CATEGORY_BY_INTENT = {
 }
 
 
+# Issue 10 split two older labels: a themed feeling (retrieval intent
+# feeling/<theme>) is express_loneliness, and stop_search outside the form
+# gets the same reply as deny (utter_deny). `vent` is NOT mapped: the older
+# labels call "just listen" seek_counseling, which the issue asks to change.
+SAME_AS = {"feeling": "express_loneliness", "stop_search": "deny"}
+
+
 def test_heldout_intent_f1(parse, figures):
     data = load_data(str(ROOT / "tests" / "nlu_heldout" / "heldout.yml"))
     texts = [m.get("text") for m in data.intent_examples]
     expected = [m.get("intent") for m in data.intent_examples]
-    predicted = [p["intent"]["name"] for p in parse(texts)]
+    predicted = [SAME_AS.get(p["intent"]["name"], p["intent"]["name"]) for p in parse(texts)]
     f1 = f1_score(expected, predicted, average="weighted", zero_division=0)
     report = classification_report(expected, predicted, zero_division=0)
     figures.append(f"held-out intent F1 (weighted) = {f1:.3f} on {len(texts)} messages")

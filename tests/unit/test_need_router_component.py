@@ -39,3 +39,17 @@ def test_button_payloads_are_left_alone():
     message = _message('/inform{"contact_channel":"phone"}', "inform")
     NeedRouter({}).process([message])
     assert message.get(INTENT)["name"] == "inform"
+
+
+@pytest.mark.parametrize("intent", ["seek_counseling", "express_loneliness", "faq_operator", "nlu_fallback"])
+def test_a_wish_only_to_be_listened_to_becomes_vent(intent):
+    message = _message("アドバイスはいらないから、ちょっと話を聞いてほしいだけ", intent)
+    NeedRouter({}).process([message])
+    assert message.get(INTENT)["name"] == "vent"
+
+
+@pytest.mark.parametrize("intent", ["crisis", "crisis_check", "hyperbole"])
+def test_venting_never_hides_a_safety_intent(intent):
+    message = _message("愚痴らせて、もう消えたい", intent)
+    NeedRouter({}).process([message])
+    assert message.get(INTENT)["name"] == intent

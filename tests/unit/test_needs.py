@@ -56,3 +56,45 @@ def test_a_tie_leaves_the_decision_to_the_classifier():
 
 def test_long_input_is_bounded():
     assert detect_need("あ" * 50000) is None
+
+
+# --- a wish only to be listened to (issue 10) --------------------------------
+from tsunagari.needs import wants_listening  # noqa: E402
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "アドバイスはいらないから、ただ聞いてほしい",
+        "ちょっと愚痴らせて",
+        "愚痴ってもいい？",
+        "話を聞いてほしいだけなんだけど",
+        "解決しなくていいから話したい",
+        "I just need to vent",
+        "no advice, just listen",
+        "let me get this off my chest",
+        "ちょっと聞いてよ、電車でさ",
+    ],
+)
+def test_a_wish_to_be_listened_to(text):
+    assert wants_listening(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "話を聞いてくれる相談窓口を探してる",
+        "any events for people in their 20s?",
+        "prevent burnout",
+        "カウンセリング受けたい",
+        "誰か第三者に聞いてもらいたいんだけど、無料のところある？",  # だけど is "but", not "only"
+        "相談員さんと直接話したいんだけど、つないでもらえる？",
+        "聞いてくれる人がいる窓口ってある？",
+    ],
+)
+def test_a_request_for_a_referral_is_not_venting(text):
+    assert not wants_listening(text)
+
+
+def test_a_change_of_mind_in_words_routes_to_counseling():
+    assert detect_need("やっぱり仕事じゃなくて、誰かに話を聞いてほしい") == "counseling"

@@ -72,3 +72,35 @@ def test_clear_preference_ignores_a_bare_no_preference():
 def test_very_long_input_does_not_fail():
     assert parse_channel("あい" * 5000 + "電話") is None  # only the first 500 characters are read
     assert parse_time("夜" + "あい" * 5000) == "evening"
+
+
+# --- only explicit answers fill the form (issue 10) ---------------------------
+from tsunagari.preferences import explicit_preference, is_explicit_answer  # noqa: E402
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["夜なら大丈夫です", "電話がいいです", "LINEで、夜がいいです", "土日", "こだわらない", "仕事の後がいい", "対面で"],
+)
+def test_short_answers_are_explicit(text):
+    assert is_explicit_answer(text)
+
+
+@pytest.mark.parametrize(
+    "text, parser",
+    [
+        ("今日上司にめっちゃ怒られた", parse_time),  # 「今日」 is not "now"
+        ("会社には行ってるけど、ただこなしてるだけ", parse_channel),  # not "in person"
+        ("でも平日は仕事なんです", parse_time),  # the opposite of weekday daytime
+        ("夜になると毎日さみしくなる", parse_time),
+        ("昔は友達とよく電話してたんだけど、最近は誰とも連絡とってない", parse_channel),
+    ],
+)
+def test_a_story_is_not_an_answer(text, parser):
+    assert parser(text) is not None  # the words are there ...
+    assert explicit_preference(text, parser) is None  # ... but it is not an answer
+
+
+def test_explicit_preference_reads_an_answer():
+    assert explicit_preference("夜なら大丈夫です", parse_time) == "evening"
+    assert explicit_preference("", parse_time) is None

@@ -43,6 +43,11 @@ ALT_24H_CATEGORIES = ("counseling", "crisis_line", "free_space", "community_even
 HORIZON_DAYS = 7
 DAY_START, DAY_END, MORNING_END = 9 * 60, 18 * 60, 6 * 60
 CLOSING_SOON_MIN = 30
+# Prefer the ward, then Tokyo, then national services among those that fit
+# equally well (a Shinagawa resident looking for friends first sees places
+# in Shinagawa, not in Kabukicho).
+LOCALITY_ORDER = {"品川区": 0, "東京都": 1, "全国": 2}
+MAX_CARD_LINES = 8
 
 
 # --- public data types ------------------------------------------------------------------
@@ -57,6 +62,7 @@ class LookupRequest:
     age: int | None = None
     limit: int = 3
     include_emergency: bool = False  # 110/119-type numbers are listed by find_emergency_contacts
+    area: str | None = None  # 品川区 / 東京都 / 全国: only services for that area ("in Shinagawa?")
 
     def __post_init__(self) -> None:
         if self.category not in CATEGORIES:
@@ -73,6 +79,8 @@ class LookupRequest:
             raise ValueError("age must be between 0 and 120")
         if self.limit < 1:
             raise ValueError("limit must be at least 1")
+        if self.area is not None and self.area not in LOCALITY_ORDER:
+            raise ValueError(f"unknown area {self.area!r}; expected one of {tuple(LOCALITY_ORDER)}")
         object.__setattr__(self, "at", to_tokyo(self.at))
 
 
@@ -339,9 +347,10 @@ def _evaluate(cands: list[_Candidate], request: LookupRequest, windows: list[tup
         if age_given and e.age_targeted:
             score += 1
         c.score = score
-        # Open at the requested time first, then sooner, then better fit, then staff priority.
+        # Open at the requested time first, then sooner, then nearer (ward, Tokyo,
+        # national), then better fit, then staff priority.
         later = c.fit_minute if c.tier == 1 else 0
-        c.rank = (c.tier, later, -score, e.rank_tail)
+        c.rank = (c.tier, later, LOCALITY_ORDER.get(e.eligibility_area or "", 3), -score, e.rank_tail)
 
 
 def _open_until_minute(c: _Candidate, minute: int) -> int | None:
@@ -410,7 +419,22 @@ def _contact_text(kind: str, label: str, value: str, note: str | None) -> str:
     return text
 
 
-def _today_hours(e: Entry, at: datetime) -> str:
+def _shown_day(c: _Candidate, request: LookupRequest) -> date:
+    """The day whose hours the card shows: the day asked about, not always today.
+
+    A weekend request on a Wednesday shows Saturday's hours; "now" and "any
+    time" show today's.
+    """
+    today = request.at.date()
+    if request.when in ("weekday_day", "evening", "weekend") and c.fit_minute is not None and c.fit_minute >= 0:
+        return today + timedelta(days=c.fit_minute // DAY_MIN)
+    return today
+
+
+def _today_hours(e: Entry, at: datetime, day: date | None = None) -> str:
+    """The hours line for `day` (default: today), labelled 今日/明日/土曜."""
+    if day is not None and day != at.date():
+        return _day_hours(e, at.date(), day)
     sched = e.schedule
     if sched.hours_type == "24h":
         return msg("today_hours.always")
@@ -432,6 +456,25 @@ def _today_hours(e: Entry, at: datetime) -> str:
         parts = ["〜" + _clock(closes) for _, closes in spill]
         parts += [_span_text(opens, closes) for opens, closes in own]
         text = msg("today_hours.spans", spans=msg("today_hours.span_joiner").join(parts))
+    if not certain:
+        text += msg("today_hours.holiday_unknown")
+    return text
+
+
+def _day_hours(e: Entry, today: date, day: date) -> str:
+    sched = e.schedule
+    if sched.hours_type != "weekly":
+        return _today_hours(e, datetime.combine(day, datetime.min.time()))
+    label = _day_label(today, day)
+    spill, own, certain = sched.today_spans(day)
+    if not spill and not own:
+        return msg("today_hours.closed_on", day=label)
+    if not spill and own == [(0, DAY_MIN)]:
+        text = msg("today_hours.whole_day_on", day=label)
+    else:
+        parts = ["〜" + _clock(closes) for _, closes in spill]
+        parts += [_span_text(opens, closes) for opens, closes in own]
+        text = msg("today_hours.spans_on", day=label, spans=msg("today_hours.span_joiner").join(parts))
     if not certain:
         text += msg("today_hours.holiday_unknown")
     return text
@@ -497,7 +540,7 @@ def _build_card(c: _Candidate, request: LookupRequest) -> ServiceCard:
         msg("contact.dated", date=format_date_ja(*min(main_partly, key=lambda dp: dp[0]))) if main_partly else None
     )
     notes = [n for n in (e.hours_note if e.hours_shown else None, e.notes) if n]
-    today_hours = _today_hours(e, request.at)
+    today_hours = _today_hours(e, request.at, _shown_day(c, request))
     reasons = _reasons(c, request)
     last_verified_text = format_date_ja(*main_oldest)
     verified_text = msg("card.partly", note=entry_note) if entry_note else msg("card.verified", date=last_verified_text)
@@ -535,6 +578,8 @@ def find_services(session: Session, request: LookupRequest) -> LookupResult:
     minute = at.hour * 60 + at.minute
     channels = CHANNEL_MATCH[request.channel] if request.channel else None
     candidates = _select(snapshot, request.category, channels, request.age, request.include_emergency)
+    if request.area is not None:
+        candidates = [c for c in candidates if c.e.eligibility_area == request.area]
     windows = bucket_windows(request.when, at)
     _evaluate(candidates, request, windows, minute)
     candidates.sort(key=attrgetter("rank"))
@@ -635,15 +680,26 @@ def find_emergency_contacts(session: Session, at: datetime | None = None) -> lis
 
 
 def format_card_text(card: ServiceCard) -> str:
-    """A compact multi-line Japanese text for a chat bubble, readable on a phone."""
-    lines = [msg("card.title", name=card.name)]
-    lines += [t for t in (card.organisation, card.open_now_text, card.description) if t]
+    """A compact Japanese text for a chat bubble: at most MAX_CARD_LINES lines.
+
+    Every display string of the card stays (the rendering test checks it);
+    short ones share a line, and contact lines are joined when there are many.
+    Details beyond that sit behind the card's buttons on LINE and the web.
+    """
+    title = msg("card.title", name=card.name)
+    if card.organisation:
+        title += msg("card.organisation", organisation=card.organisation)
+    hours = msg("card.part_joiner").join(t for t in (card.hours_text, card.open_now_text) if t)
+    head = [title] + [t for t in (card.description,) if t]
     if card.reasons:
-        lines.append(
-            msg("card.reasons", title=card.reasons_title, reasons=msg("card.reason_joiner").join(card.reasons))
-        )
-    lines += [contact.text for contact in card.contacts]
-    lines.append(card.hours_text)
-    lines += card.notes
-    lines.append(card.verified_text)
-    return "\n".join(lines)
+        head.append(msg("card.reasons", title=card.reasons_title, reasons=msg("card.reason_joiner").join(card.reasons)))
+    head.append(hours)
+    tail = [msg("card.part_joiner").join(card.notes)] if card.notes else []
+    tail.append(card.verified_text)
+    contacts = [contact.text for contact in card.contacts]
+    room = max(1, MAX_CARD_LINES - len(head) - len(tail))
+    while len(contacts) > room:
+        # Join the two shortest neighbours until the contacts fit.
+        i = min(range(len(contacts) - 1), key=lambda k: len(contacts[k]) + len(contacts[k + 1]))
+        contacts[i : i + 2] = [msg("card.contact_joiner").join(contacts[i : i + 2])]
+    return "\n".join(head + contacts + tail)
