@@ -50,6 +50,13 @@ class Settings:
     redis_url: str = ""
     # Prefix of every key this deployment writes to Redis.
     redis_prefix: str = "tsunagari:"
+    # Seconds Rasa waits for one custom action; the lock lifetime follows from it
+    # (tsunagari.cluster.turn_bounds), so no turn outlives its conversation lock.
+    action_timeout: str = "5"
+    # SQLAlchemy pool of the tracker store on PostgreSQL, per Rasa process
+    # (instances x (size + overflow) must stay under max_connections; see make cluster).
+    tracker_pool_size: str = "5"
+    tracker_max_overflow: str = "10"
 
 
 # Field name -> environment variable. One table, so the README can list it.
@@ -68,6 +75,9 @@ ENV_NAMES: dict[str, str] = {
     "allow_debug_logs": "TSUNAGARI_ALLOW_DEBUG_LOGS",
     "redis_url": "TSUNAGARI_REDIS_URL",
     "redis_prefix": "TSUNAGARI_REDIS_PREFIX",
+    "action_timeout": "TSUNAGARI_ACTION_TIMEOUT",
+    "tracker_pool_size": "TSUNAGARI_TRACKER_POOL_SIZE",
+    "tracker_max_overflow": "TSUNAGARI_TRACKER_MAX_OVERFLOW",
 }
 
 
