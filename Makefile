@@ -81,7 +81,7 @@ test-model: train
 	$(BIN)/python -m pytest -q tests/model
 
 test-e2e: train system-deps
-	$(BIN)/python -m pytest -q tests/channels tests/browser tests/service
+	$(BIN)/python -m pytest -q tests/channels tests/browser tests/service tests/cluster
 
 ## bench: start-up time, memory, REST round trips, directory lookups, monthly report build
 bench: train
