@@ -70,6 +70,7 @@ class Load:
         self.sent: dict[str, int] = dict.fromkeys(self.senders, 0)
         self.texts: dict[str, list[str]] = {s: [] for s in self.senders}
         self.failures: list[str] = []
+        self.slowest = 0.0
         self._stop = threading.Event()
         self._threads = [threading.Thread(target=self._resident, args=(s,), daemon=True) for s in self.senders]
 
@@ -78,6 +79,7 @@ class Load:
         while not self._stop.is_set():
             body = json.dumps({"sender": sender, "message": MESSAGES[i % len(MESSAGES)]}).encode()
             request = urllib.request.Request(self.url, body, {"Content-Type": "application/json"})
+            began = time.monotonic()
             try:
                 with urllib.request.urlopen(request, timeout=90) as response:
                     replies = json.loads(response.read())
@@ -87,6 +89,7 @@ class Load:
                 self.failures.append(f"{sender} turn {i}: HTTP {exc.code}")
             except (urllib.error.URLError, OSError) as exc:
                 self.failures.append(f"{sender} turn {i}: {type(exc).__name__}")
+            self.slowest = max(self.slowest, time.monotonic() - began)
             self.sent[sender] += 1
             self.texts[sender].append(MESSAGES[i % len(MESSAGES)])
             i += 1
@@ -203,3 +206,4 @@ def test_sigkill_of_one_instance(stack):
         time.sleep(8)
     assert load.failures == [] and load.turns() >= 20
     assert_no_turn_lost(database, load)
+    print(f"sigkill: turns={load.turns()} slowest_turn_s={load.slowest:.1f}")
