@@ -95,6 +95,27 @@ def measure(kind: str, rounds: int) -> tuple[int, int, int, int, float]:
     return sections, *(sum(r[i] for r in results) for i in range(3)), elapsed
 
 
+def orphan_wait(lifetime: float = 3.0) -> float:
+    """Seconds another instance waits for a conversation whose lock holder was SIGKILLed."""
+    import redis
+
+    prefix = "bench" + uuid.uuid4().hex[:10]
+    killed, survivor = _store("atomic", prefix), _store("atomic", prefix)
+    killed.issue_ticket("orphan", lifetime)  # taken, then the process dies: no cleanup
+
+    async def take() -> float:
+        began = time.monotonic()
+        async with survivor.lock("orphan", lock_lifetime=lifetime, wait_time_in_seconds=0.1):
+            return time.monotonic() - began
+
+    waited = asyncio.run(take())
+    red = redis.Redis(**REDIS)
+    keys = list(red.scan_iter(match=f"{prefix}*"))
+    if keys:
+        red.delete(*keys)
+    return waited
+
+
 def main() -> int:
     rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 50
     for kind, label in (("rasa", "rasa RedisLockStore"), ("atomic", "AtomicRedisLockStore")):
@@ -103,6 +124,7 @@ def main() -> int:
             f"lock race: store={label} locked_sections={sections} overlapping={overlaps} "
             f"lock_errors={errors} stalled_over_1s={stalls} seconds={elapsed:.1f}"
         )
+    print(f"lock orphaned by a killed instance: lock_lifetime_s=3 next_turn_waited_s={orphan_wait(3.0):.1f}")
     return 0
 
 

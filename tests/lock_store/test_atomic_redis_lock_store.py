@@ -75,3 +75,18 @@ async def test_redis_outage_locks_locally_and_recovers(caplog, monkeypatch):
         assert any("answers again" in r.getMessage() for r in caplog.records)
     finally:
         own.stop()
+
+
+async def test_a_turn_waiting_behind_a_killed_instance_is_served_after_the_lifetime(prefix):
+    # The killed instance took a ticket and never released it. With Rasa's own loop the
+    # waiting ticket can expire in the same poll and is then never served.
+    killed = AtomicRedisLockStore(host="127.0.0.1", port=6379, db=0, key_prefix=prefix)
+    survivor = AtomicRedisLockStore(host="127.0.0.1", port=6379, db=0, key_prefix=prefix)
+    killed.issue_ticket("orphan", 2)
+
+    async def take() -> None:
+        async with survivor.lock("orphan", lock_lifetime=2, wait_time_in_seconds=0.1):
+            pass
+
+    await asyncio.wait_for(take(), timeout=8)
+    assert not client().exists(f"{prefix}:lock:orphan")
