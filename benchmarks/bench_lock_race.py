@@ -72,6 +72,15 @@ def _worker(kind: str, prefix: str, rounds: int, start_at: float, out) -> None:
     out.put((overlaps, errors, stalls))
 
 
+def _delete_keys(prefix: str) -> None:
+    import redis
+
+    red = redis.Redis(**REDIS)
+    keys = list(red.scan_iter(match=f"{prefix}*"))
+    if keys:
+        red.delete(*keys)
+
+
 def measure(kind: str, rounds: int) -> tuple[int, int, int, int, float]:
     import redis
 
@@ -83,9 +92,12 @@ def measure(kind: str, rounds: int) -> tuple[int, int, int, int, float]:
     procs = [ctx.Process(target=_worker, args=(kind, prefix, rounds, start_at, out)) for _ in range(2)]
     for p in procs:
         p.start()
-    results = [out.get(timeout=600) for _ in procs]
-    for p in procs:
-        p.join()
+    try:
+        results = [out.get(timeout=600) for _ in procs]
+        for p in procs:
+            p.join()
+    finally:
+        _delete_keys(prefix)
     red = redis.Redis(**REDIS)
     keys = list(red.scan_iter(match=f"{prefix}*")) + list(red.scan_iter(match=f"*{prefix}-c*"))
     if keys:
@@ -108,12 +120,13 @@ def orphan_wait(lifetime: float = 3.0) -> float:
         async with survivor.lock("orphan", lock_lifetime=lifetime, wait_time_in_seconds=0.1):
             return time.monotonic() - began
 
-    waited = asyncio.run(take())
-    red = redis.Redis(**REDIS)
-    keys = list(red.scan_iter(match=f"{prefix}*"))
-    if keys:
-        red.delete(*keys)
-    return waited
+    try:
+        return asyncio.run(asyncio.wait_for(take(), timeout=lifetime + 30))
+    finally:
+        red = redis.Redis(**REDIS)
+        keys = list(red.scan_iter(match=f"{prefix}*"))
+        if keys:
+            red.delete(*keys)
 
 
 def main() -> int:
