@@ -13,7 +13,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 # Nothing leaves the machine: no Rasa telemetry, no Sentry error reports.
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: setup system-deps lint train run shell replay test test-unit test-data test-stories test-model test-e2e bench lock clean
+.PHONY: setup system-deps lint train run cluster shell replay test test-unit test-data test-stories test-model test-e2e bench lock clean
 
 ## setup: create .venv with Python 3.10 and install the lock (quick when nothing changed)
 setup: $(VENV)/.installed
@@ -48,6 +48,12 @@ run: train
 	$(BIN)/tsunagari directory init
 	scripts/run.sh $(RASA_ARGS)
 
+## cluster: 2 Rasa instances + 2 action servers behind nginx (PostgreSQL tracker store, Redis locks); Ctrl-C stops all
+CLUSTER_ARGS ?=
+cluster: train system-deps
+	$(BIN)/tsunagari directory init
+	$(BIN)/python scripts/cluster.py $(CLUSTER_ARGS)
+
 ## shell: the staff testing shell (rasa shell with the action server running)
 shell: train
 	$(BIN)/tsunagari directory init
@@ -63,7 +69,7 @@ replay: train
 test: lint test-unit test-data test-stories test-model test-e2e
 
 test-unit: setup system-deps
-	$(BIN)/python -m pytest -q tests/unit tests/directory tests/actions tests/reports tests/privacy tests/tracker_store
+	$(BIN)/python -m pytest -q tests/unit tests/directory tests/actions tests/reports tests/privacy tests/tracker_store tests/lock_store
 
 test-data: setup
 	$(RASA) data validate --fail-on-warnings
@@ -75,7 +81,7 @@ test-model: train
 	$(BIN)/python -m pytest -q tests/model
 
 test-e2e: train system-deps
-	$(BIN)/python -m pytest -q tests/channels tests/browser tests/service
+	$(BIN)/python -m pytest -q tests/channels tests/browser tests/service tests/cluster
 
 ## bench: start-up time, memory, REST round trips, directory lookups, monthly report build
 bench: train
@@ -85,6 +91,7 @@ bench: train
 	$(BIN)/python benchmarks/bench_risk.py
 	$(BIN)/python benchmarks/bench_report.py
 	$(BIN)/python benchmarks/bench_tracker_store.py
+	$(BIN)/python benchmarks/bench_lock_race.py
 
 ## lock: re-pin every transitive version from requirements.in
 lock:

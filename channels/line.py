@@ -33,9 +33,11 @@ sent with the reply token, five at most; any further messages are pushed. If
 the reply token cannot be used (400 invalid/expired, or no answer), every
 message is pushed instead (push carries ``X-Line-Retry-Key``).
 
-Redelivered events are dropped by ``webhookEventId`` using a bounded
-in-memory TTL cache (per process: with several Rasa processes behind a load
-balancer a redelivery reaching another process is not caught).
+Redelivered events are dropped by ``webhookEventId``, and each reply token is
+used at most once, through a claim store (``tsunagari.claims``): in memory by
+default (one process), in Redis with an atomic ``SET NX EX`` when
+``TSUNAGARI_REDIS_URL`` is set, so a redelivery that lands on another Rasa
+instance behind the load balancer is not answered twice.
 
 Raw LINE user IDs never reach Rasa: the sender ID is
 ``tsunagari.line_ids.hash_line_user_id``; the raw ID is kept only in memory for
@@ -50,8 +52,6 @@ import hashlib
 import hmac
 import json
 import logging
-import time
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -63,6 +63,7 @@ from sanic.response import HTTPResponse
 from channels import line_messages as lm
 from channels.line_api import DEFAULT_API_BASE, LineApiClient
 from tsunagari import line_ids
+from tsunagari.claims import ClaimStore, MemoryClaims, claim_store_from_settings
 from tsunagari.config import settings
 
 logger = logging.getLogger(__name__)
@@ -81,33 +82,10 @@ def verify_signature(channel_secret: str, body: bytes, signature: str | None) ->
     return hmac.compare_digest(expected, signature.strip().encode("utf-8", "replace"))
 
 
-class EventIdCache:
-    """Bounded in-memory TTL set of webhook event IDs (for redelivery dedup)."""
-
-    def __init__(self, ttl_seconds: float = 24 * 3600, max_entries: int = 10000) -> None:
-        self.ttl = ttl_seconds
-        self.max_entries = max_entries
-        self._seen: OrderedDict[str, float] = OrderedDict()
-
-    def _purge(self, now: float) -> None:
-        while self._seen:
-            key, expires = next(iter(self._seen.items()))
-            if expires > now and len(self._seen) <= self.max_entries:
-                break
-            self._seen.popitem(last=False)
-
-    def seen_before(self, event_id: str) -> bool:
-        """Record ``event_id``; True if it was already recorded and not expired."""
-        now = time.monotonic()
-        self._purge(now)
-        if event_id in self._seen:
-            return True
-        self._seen[event_id] = now + self.ttl
-        self._purge(now)
-        return False
-
-    def __len__(self) -> int:
-        return len(self._seen)
+EVENT_NAMESPACE = "line-event"
+REPLY_TOKEN_NAMESPACE = "line-reply-token"
+EVENT_TTL_SECONDS = 24 * 3600  # LINE redelivers within a day at most
+REPLY_TOKEN_TTL_SECONDS = 120  # a reply token is valid for about a minute
 
 
 class LineOutput(OutputChannel):
@@ -117,9 +95,16 @@ class LineOutput(OutputChannel):
     def name(cls) -> str:
         return "line"
 
-    def __init__(self, client: LineApiClient, reply_token: str | None, line_user_id: str) -> None:
+    def __init__(
+        self,
+        client: LineApiClient,
+        reply_token: str | None,
+        line_user_id: str,
+        claims: ClaimStore | None = None,
+    ) -> None:
         self.client = client
         self.reply_token = reply_token
+        self.claims = claims
         self._to = line_user_id  # raw id: memory only, used as push target
         self.messages: list[dict[str, Any]] = []
 
@@ -146,17 +131,29 @@ class LineOutput(OutputChannel):
     async def flush(self) -> None:
         line_messages = lm.bot_messages_to_line(self.messages)
         self.messages = []
-        await send_line_messages(self.client, self.reply_token, self._to, line_messages)
+        await send_line_messages(self.client, self.reply_token, self._to, line_messages, self.claims)
         self.reply_token = None
 
 
 async def send_line_messages(
-    client: LineApiClient, reply_token: str | None, to: str | None, messages: list[dict[str, Any]]
+    client: LineApiClient,
+    reply_token: str | None,
+    to: str | None,
+    messages: list[dict[str, Any]],
+    claims: ClaimStore | None = None,
 ) -> None:
-    """Reply with the first five messages, push the rest; push all if the reply fails."""
+    """Reply with the first five messages, push the rest; push all if the reply fails.
+
+    With ``claims`` the reply token is claimed first: a token some instance
+    already used is not sent again (the messages are pushed instead).
+    """
     if not messages:
         return
     batches = lm.chunks(messages, 5)
+    if reply_token and claims is not None:
+        if not await claims.claim(REPLY_TOKEN_NAMESPACE, reply_token, REPLY_TOKEN_TTL_SECONDS):
+            logger.info("LINE: reply token already used; pushing instead")
+            reply_token = None
     if reply_token:
         result = await client.reply(reply_token, batches[0])
         if result.ok:
@@ -194,11 +191,13 @@ class LineInput(InputChannel):
     def from_env(cls, environ: dict[str, str] | None = None) -> LineInput:
         """The channel configured from ``tsunagari.config.settings(environ)``."""
         config = settings(environ)
+        enabled = bool(config.line_channel_secret and config.line_channel_access_token)
         return cls(
             channel_secret=config.line_channel_secret or None,
             access_token=config.line_channel_access_token or None,
             user_id_secret=config.line_user_id_secret or None,
             api_base=config.line_api_base,
+            claims=claim_store_from_settings(environ) if enabled else None,
         )
 
     def __init__(
@@ -207,8 +206,9 @@ class LineInput(InputChannel):
         access_token: str | None = None,
         user_id_secret: str | None = None,
         api_base: str = DEFAULT_API_BASE,
-        dedup_ttl_seconds: float = 24 * 3600,
+        dedup_ttl_seconds: float = EVENT_TTL_SECONDS,
         dedup_max_entries: int = 10000,
+        claims: ClaimStore | None = None,
     ) -> None:
         self.enabled = bool(channel_secret and access_token)
         self._channel_secret = channel_secret or ""
@@ -219,11 +219,12 @@ class LineInput(InputChannel):
                 f"but {line_ids.ENV_VAR} is not; refusing to start without user-id hashing."
             )
         self.client = LineApiClient(access_token or "", api_base) if self.enabled else None
-        self.seen_events = EventIdCache(dedup_ttl_seconds, dedup_max_entries)
+        self.dedup_ttl = dedup_ttl_seconds
+        self.claims: ClaimStore = claims if claims is not None else MemoryClaims(dedup_max_entries)
         self._tasks: set[asyncio.Task] = set()
 
     def __repr__(self) -> str:
-        return f"LineInput(enabled={self.enabled})"
+        return f"LineInput(enabled={self.enabled}, claims={self.claims!r})"
 
     # -- helpers ---------------------------------------------------------------
 
@@ -263,7 +264,11 @@ class LineInput(InputChannel):
                 text = str(message.get("text") or "")[:MAX_TEXT_IN]
             else:
                 await send_line_messages(
-                    self.client, reply_token, line_user_id, [lm.text_message(lm.UNSUPPORTED_MESSAGE_TEXT)]
+                    self.client,
+                    reply_token,
+                    line_user_id,
+                    [lm.text_message(lm.UNSUPPORTED_MESSAGE_TEXT)],
+                    self.claims,
                 )
                 return
         elif event_type == "postback":
@@ -279,7 +284,7 @@ class LineInput(InputChannel):
             return
 
         sender_id = self.sender_id(line_user_id)
-        output = LineOutput(self.client, reply_token, line_user_id)
+        output = LineOutput(self.client, reply_token, line_user_id, self.claims)
         user_message = UserMessage(
             text,
             output,
@@ -300,7 +305,7 @@ class LineInput(InputChannel):
             if not isinstance(event, dict):
                 continue
             event_id = event.get("webhookEventId")
-            if event_id and self.seen_events.seen_before(str(event_id)):
+            if event_id and not await self.claims.claim(EVENT_NAMESPACE, str(event_id), self.dedup_ttl):
                 logger.info("LINE: dropped redelivered event")
                 continue
             try:
@@ -352,5 +357,6 @@ class LineInput(InputChannel):
             await self.wait_idle(timeout=5.0)
             if self.client is not None:
                 await self.client.close()
+            await self.claims.close()
 
         return line_webhook

@@ -17,11 +17,32 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from tsunagari.cluster import turn_bounds  # noqa: E402
+from tsunagari.config import export, settings  # noqa: E402
 from tsunagari.service import NO_OUTBOUND_ENV, ServiceConfigError, api_token, rasa_run_argv  # noqa: E402
+
+
+def apply_turn_bounds() -> None:
+    """Cut every custom action call at TSUNAGARI_ACTION_TIMEOUT and set a lock lifetime no turn outlives.
+
+    Must run before Rasa is imported (Rasa reads TICKET_LOCK_LIFETIME at import).
+    Rasa has no setting for the action request timeout, so its module constant is
+    replaced here (see tsunagari.cluster for the reasoning).
+    """
+    bounds = turn_bounds(float(settings().action_timeout))
+    export(bounds.environment())
+    import rasa.core.actions.action as rasa_action
+
+    rasa_action.DEFAULT_REQUEST_TIMEOUT = bounds.action_timeout
 
 
 def main(argv: list) -> int:
     os.environ.update(NO_OUTBOUND_ENV)  # before Rasa is imported
+    try:
+        apply_turn_bounds()
+    except ValueError as exc:
+        print(f"起動できません: TSUNAGARI_ACTION_TIMEOUT が正しくありません ({exc})", file=sys.stderr)
+        return 2
     port = int(argv[0]) if argv and argv[0].isdigit() else 5005
     extra = argv[1:] if argv and argv[0].isdigit() else argv
     try:

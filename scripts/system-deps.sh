@@ -7,6 +7,10 @@
 set -euo pipefail
 need=()
 [ -x /usr/bin/chromium ] || need+=(chromium)
+# nginx (Debian's package) is the load balancer of `make cluster` and the cluster fault tests.
+command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need+=(nginx-light)
+# redis-server: the fault tests start their own on a random port (never the machine's).
+command -v redis-server >/dev/null || need+=(redis-server)
 command -v node >/dev/null || need+=(nodejs)
 # grep without -q reads all of fc-list: with pipefail an early exit would SIGPIPE fc-list.
 fc-list 2>/dev/null | grep -i "noto.*cjk" >/dev/null || need+=(fonts-noto-cjk)

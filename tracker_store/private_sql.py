@@ -110,7 +110,14 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
         else:
             # No pre-ping round trip per checkout: after a database restart the first
             # stale connection fails once, that turn is kept in memory and written later.
-            self.engine = make_engine(url, pool_pre_ping=False)
+            # The pool is sized per process (TSUNAGARI_TRACKER_POOL_SIZE / _MAX_OVERFLOW) so that
+            # several Rasa instances stay under PostgreSQL's max_connections (make cluster checks).
+            self.engine = make_engine(
+                url,
+                pool_pre_ping=False,
+                pool_size=int(settings().tracker_pool_size),
+                max_overflow=int(settings().tracker_max_overflow),
+            )
         self.sessionmaker = sa.orm.sessionmaker(bind=self.engine)
         self._schema_ready = False
         self._down = False

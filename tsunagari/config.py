@@ -45,6 +45,18 @@ class Settings:
     allowed_origins: str = ""
     # "1" lets `make run` pass --debug (which logs message text) to Rasa.
     allow_debug_logs: str = ""
+    # Redis for state shared by several Rasa instances (LINE dedup, reply tokens);
+    # empty means in memory (one process). e.g. redis://127.0.0.1:6379/0
+    redis_url: str = ""
+    # Prefix of every key this deployment writes to Redis.
+    redis_prefix: str = "tsunagari:"
+    # Seconds Rasa waits for one custom action; the lock lifetime follows from it
+    # (tsunagari.cluster.turn_bounds), so no turn outlives its conversation lock.
+    action_timeout: str = "5"
+    # SQLAlchemy pool of the tracker store on PostgreSQL, per Rasa process
+    # (instances x (size + overflow) must stay under max_connections; see make cluster).
+    tracker_pool_size: str = "5"
+    tracker_max_overflow: str = "10"
 
 
 # Field name -> environment variable. One table, so the README can list it.
@@ -61,6 +73,11 @@ ENV_NAMES: dict[str, str] = {
     "api_token": "TSUNAGARI_API_TOKEN",
     "allowed_origins": "TSUNAGARI_ALLOWED_ORIGINS",
     "allow_debug_logs": "TSUNAGARI_ALLOW_DEBUG_LOGS",
+    "redis_url": "TSUNAGARI_REDIS_URL",
+    "redis_prefix": "TSUNAGARI_REDIS_PREFIX",
+    "action_timeout": "TSUNAGARI_ACTION_TIMEOUT",
+    "tracker_pool_size": "TSUNAGARI_TRACKER_POOL_SIZE",
+    "tracker_max_overflow": "TSUNAGARI_TRACKER_MAX_OVERFLOW",
 }
 
 

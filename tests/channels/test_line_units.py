@@ -32,16 +32,16 @@ def test_enabled_requires_user_id_secret():
 
 
 def test_dedup_cache_is_bounded():
-    from channels.line import EventIdCache
+    from tsunagari.claims import MemoryClaims
 
-    cache = EventIdCache(ttl_seconds=3600, max_entries=3)
+    cache = MemoryClaims(max_entries=3)
     for i in range(10):
-        assert not cache.seen_before(str(i))
+        assert cache.claim_now("e", str(i), 3600)
     assert len(cache) == 3
-    assert cache.seen_before("9")
-    expired = EventIdCache(ttl_seconds=-1, max_entries=10)
-    expired.seen_before("a")
-    assert not expired.seen_before("a")
+    assert not cache.claim_now("e", "9", 3600)
+    expired = MemoryClaims(max_entries=10)
+    expired.claim_now("e", "a", -1)
+    assert expired.claim_now("e", "a", 3600)
 
 
 def test_tel_uri_forms():

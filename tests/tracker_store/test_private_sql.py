@@ -190,3 +190,12 @@ async def test_a_crashing_redaction_pattern_never_breaks_the_turn(sqlite_url, mo
     assert user["parse_data"]["intent"]["name"] == "request_human"
     assert "Redaction failed (RecursionError)" in caplog.text and PHONE not in caplog.text
     assert (await make_store(sqlite_url).retrieve(SENDER)) is not None
+
+
+def test_postgres_pool_is_sized_from_the_settings(pg_database, monkeypatch):
+    # Several instances x (size + overflow) must fit PostgreSQL's max_connections (make cluster checks).
+    monkeypatch.setenv("TSUNAGARI_TRACKER_POOL_SIZE", "2")
+    monkeypatch.setenv("TSUNAGARI_TRACKER_MAX_OVERFLOW", "1")
+    store = make_store(pg_database.url)
+    assert store.engine.pool.size() == 2 and store.engine.pool._max_overflow == 1
+    store.engine.dispose()

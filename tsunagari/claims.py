@@ -1,0 +1,134 @@
+"""Once-only claims shared between processes: "was this already handled?".
+
+The LINE connector uses a claim for each ``webhookEventId`` (a redelivery is
+answered once) and for each reply token (a reply token is used once). With one
+process the claims live in memory (``MemoryClaims``, the embedded default);
+with several Rasa instances behind a load balancer they live in Redis
+(``RedisClaims``, when ``TSUNAGARI_REDIS_URL`` is set), where ``SET key 1 NX EX
+ttl`` makes the claim atomic: of two instances racing for the same key,
+exactly one gets it.
+
+If Redis cannot be reached the claim falls back to this process's memory
+(fail open across instances) and one warning per outage is logged: answering
+a redelivered message twice is better than leaving a resident without an
+answer. The next successful call logs the
+recovery. Keys are hashed, so no reply token or event id is stored in clear.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections import OrderedDict
+from typing import Protocol
+
+from .config import settings
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_PREFIX = "tsunagari:"
+REDIS_TIMEOUT_SECONDS = 0.5  # a claim must never hold up a turn for long
+
+
+def _digest(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+
+
+class ClaimStore(Protocol):
+    async def claim(self, namespace: str, key: str, ttl_seconds: float) -> bool:
+        """True for the first caller of (namespace, key) within ``ttl_seconds``."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+class MemoryClaims:
+    """Bounded in-memory TTL set of claims (one process only)."""
+
+    def __init__(self, max_entries: int = 10000) -> None:
+        self.max_entries = max_entries
+        self._seen: OrderedDict[str, float] = OrderedDict()
+
+    def _purge(self, now: float) -> None:
+        # Entries are kept in insertion order; drop expired ones from the front and
+        # the oldest ones beyond max_entries.
+        while self._seen:
+            key, expires = next(iter(self._seen.items()))
+            if expires > now and len(self._seen) <= self.max_entries:
+                break
+            self._seen.popitem(last=False)
+
+    def claim_now(self, namespace: str, key: str, ttl_seconds: float) -> bool:
+        now = time.monotonic()
+        self._purge(now)
+        full = f"{namespace}:{key}"
+        expires = self._seen.get(full)
+        if expires is not None and expires > now:
+            return False
+        self._seen.pop(full, None)
+        self._seen[full] = now + ttl_seconds
+        self._purge(now)
+        return True
+
+    async def claim(self, namespace: str, key: str, ttl_seconds: float) -> bool:
+        return self.claim_now(namespace, key, ttl_seconds)
+
+    async def close(self) -> None:
+        return None
+
+    def __len__(self) -> int:
+        return len(self._seen)
+
+    def __repr__(self) -> str:
+        return "MemoryClaims()"
+
+
+class RedisClaims:
+    """Claims in Redis with ``SET NX EX``; shared by every instance using the same prefix."""
+
+    def __init__(self, url: str, prefix: str = DEFAULT_PREFIX, timeout: float = REDIS_TIMEOUT_SECONDS) -> None:
+        import redis.asyncio as aioredis  # imported here: the embedded default needs no Redis
+
+        self.prefix = prefix
+        self._redis = aioredis.Redis.from_url(
+            url, socket_timeout=timeout, socket_connect_timeout=timeout, health_check_interval=30
+        )
+        self._down = False
+        self._local = MemoryClaims()  # used only while Redis is unreachable
+
+    def key(self, namespace: str, key: str) -> str:
+        return f"{self.prefix}{namespace}:{_digest(key)}"
+
+    async def claim(self, namespace: str, key: str, ttl_seconds: float) -> bool:
+        try:
+            granted = await self._redis.set(self.key(namespace, key), b"1", nx=True, ex=max(1, int(ttl_seconds)))
+        except Exception as exc:  # redis.RedisError, OSError, timeouts: all mean "Redis is not there"
+            if not self._down:
+                self._down = True
+                logger.warning(
+                    "Shared state: Redis unreachable (%s); claims are kept in this process until it is back",
+                    type(exc).__name__,
+                )
+            return self._local.claim_now(namespace, key, ttl_seconds)
+        if self._down:
+            self._down = False
+            logger.warning("Shared state: Redis reachable again; claims are shared again")
+        return bool(granted)
+
+    async def close(self) -> None:
+        try:
+            await self._redis.close()
+        except Exception:  # closing a dead connection is not an error worth raising
+            pass
+
+    def __repr__(self) -> str:
+        return f"RedisClaims(prefix={self.prefix!r})"
+
+
+def claim_store_from_settings(environ=None, max_entries: int = 10000) -> ClaimStore:
+    """RedisClaims when TSUNAGARI_REDIS_URL is set, else MemoryClaims."""
+    config = settings(environ)
+    if config.redis_url:
+        return RedisClaims(config.redis_url, config.redis_prefix)
+    return MemoryClaims(max_entries)
