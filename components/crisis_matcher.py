@@ -62,7 +62,7 @@ class CrisisMatcher(IntentOverrideComponent):
             HYPERBOLE_INTENT_KEY: "hyperbole",
             CHECK_INTENT_KEY: "crisis_check",
             # FallbackClassifier's threshold (config.yml), for a demoted guess.
-            FALLBACK_THRESHOLD_KEY: 0.45,
+            FALLBACK_THRESHOLD_KEY: 0.4,
         }
 
     @classmethod

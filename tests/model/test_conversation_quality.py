@@ -67,10 +67,17 @@ TARGET_KIND_SHARE = 0.90
 #   all     n=232: fallback 0.039, route accuracy 0.926, expected kind 0.793
 #   tune    n=155: fallback 0.019, route accuracy 0.958, expected kind 0.845  (fallback and route targets met)
 #   holdout n=77:  fallback 0.078, route accuracy 0.861, expected kind 0.688
-# Floors: the figure after, moved by about two messages of the slice.
+# After merging with the safety work of issue 8 on main (its risk model and
+# demotion of classifier-only crisis guesses; FallbackClassifier at 0.40):
+#   all     n=232: fallback 0.065, route accuracy 0.926, expected kind 0.789
+#   tune    n=155: fallback 0.065, route accuracy 0.944, expected kind 0.819
+#   holdout n=77:  fallback 0.065, route accuracy 0.889, expected kind 0.727
+# Floors: the merged figures, moved by about two messages of the slice. The
+# branch's tune fallback of 0.019 (target met) was lost in the merge: issue 10
+# stays open for it.
 FLOORS = {
-    "all": {"fallback_rate": 0.05, "route_accuracy": 0.90, "kind_share": 0.77},
-    "tune": {"fallback_rate": 0.035, "route_accuracy": 0.93, "kind_share": 0.82},
+    "all": {"fallback_rate": 0.075, "route_accuracy": 0.90, "kind_share": 0.77},
+    "tune": {"fallback_rate": 0.08, "route_accuracy": 0.93, "kind_share": 0.80},
     "holdout": {"fallback_rate": 0.105, "route_accuracy": 0.80, "kind_share": 0.66},
 }
 
