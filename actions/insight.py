@@ -40,7 +40,7 @@ async def record(kind: str, tracker: Tracker, **fields: Any) -> None:
 
 
 # --- counting actions, ready to be chained after a response by a rule -------------------
-# Wiring (domain.yml `actions:` and the rules), e.g.
+# Wired in domain.yml `actions:` and chained by the rules after each answer, e.g.
 #   - intent: faq_data / - action: utter_faq_data / - action: action_count_faq
 #   - intent: express_loneliness / - action: utter_empathize / - action: action_count_listening
 # Gentle checks are counted by action_crisis_response itself (actions/crisis.py).
