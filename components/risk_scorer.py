@@ -30,7 +30,7 @@ from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from tsunagari.safety.corpus import training_texts
+from tsunagari.safety.corpus import matching_files, training_texts
 from tsunagari.safety.risk_model import CONTEXT_TURNS, RiskModel
 
 logger = logging.getLogger(__name__)
@@ -85,13 +85,10 @@ class RiskScorer(GraphComponent):
     def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
         """Retrain when a labelled set changes (Rasa fingerprints only data/ by itself)."""
         digest = hashlib.sha256()
-        import glob
-
         for key in ("risk_sets", "safe_sets", "sequence_sets"):
-            for pattern in config.get(key) or []:
-                for name in sorted(glob.glob(str(_ROOT / pattern), recursive=True)):
-                    digest.update(name.encode())
-                    digest.update(Path(name).read_bytes())
+            for path in matching_files(_ROOT, config.get(key) or []):
+                digest.update(str(path).encode())
+                digest.update(path.read_bytes())
         digest.update(Path(__file__).read_bytes())
         digest.update((_ROOT / "tsunagari" / "safety" / "risk_model.py").read_bytes())
         return digest.hexdigest()

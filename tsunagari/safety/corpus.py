@@ -45,6 +45,11 @@ def load_sequences(path: Path, include_holdout: bool = False) -> list[dict]:
     return [s for s in sequences if isinstance(s, dict) and (include_holdout or s.get("slice") != HOLDOUT)]
 
 
+def matching_files(root: Path, patterns: Iterable[str]) -> list[Path]:
+    """The files under ``root`` that the glob ``patterns`` name, in a stable order."""
+    return [Path(name) for pattern in patterns for name in sorted(glob.glob(str(root / pattern), recursive=True))]
+
+
 def training_texts(
     root: Path, risk_globs: Iterable[str], safe_globs: Iterable[str], sequence_globs: Iterable[str] | None = None
 ) -> list[LabelledText]:
@@ -54,13 +59,12 @@ def training_texts(
     reads them), labelled by its ``risk`` flag.
     """
     out: list[LabelledText] = []
-    for pattern, risk in [(g, True) for g in risk_globs] + [(g, False) for g in safe_globs]:
-        for name in sorted(glob.glob(str(root / pattern), recursive=True)):
-            out.extend(LabelledText(t, risk) for t in load_messages(Path(name)))
-    for pattern in sequence_globs or ():
-        for name in sorted(glob.glob(str(root / pattern), recursive=True)):
-            for seq in load_sequences(Path(name)):
-                turns = [t for t in seq.get("turns") or [] if isinstance(t, str)]
-                if turns:
-                    out.append(LabelledText("\n".join(turns), bool(seq.get("risk"))))
+    for globs, risk in ((risk_globs, True), (safe_globs, False)):
+        for path in matching_files(root, globs):
+            out.extend(LabelledText(t, risk) for t in load_messages(path))
+    for path in matching_files(root, sequence_globs or ()):
+        for seq in load_sequences(path):
+            turns = [t for t in seq.get("turns") or [] if isinstance(t, str)]
+            if turns:
+                out.append(LabelledText("\n".join(turns), bool(seq.get("risk"))))
     return out

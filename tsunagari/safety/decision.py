@@ -39,6 +39,15 @@ class RiskScores:
     message: float
     context: float | None = None
 
+    def reach(self, threshold: float) -> str | None:
+        """Why ``threshold`` is reached: "model" (this message), "context" (the
+        last turns, with a little risk in this message), or None."""
+        if self.message >= threshold:
+            return "model"
+        if self.context is not None and self.context >= threshold and self.message >= CONTEXT_FLOOR:
+            return "context"
+        return None
+
 
 @dataclass(frozen=True)
 class Decision:
@@ -57,18 +66,13 @@ def decide(
     """Combine the lexicon, the risk scores and the classifier (see module doc)."""
     if lexicon.level == "crisis":
         return Decision("crisis", lexicon.group or "lexicon")
-    if scores is not None:
-        if scores.message >= thresholds.alarm:
-            return Decision("crisis", "model")
-        if scores.context is not None and scores.context >= thresholds.alarm and scores.message >= CONTEXT_FLOOR:
-            return Decision("crisis", "context")
+    if scores is not None and (reason := scores.reach(thresholds.alarm)):
+        return Decision("crisis", reason)
     if lexicon.level == "hyperbole":
         return Decision("hyperbole", lexicon.group or "hyperbole")
     if scores is not None:
-        if scores.message >= thresholds.check:
-            return Decision("check", "model")
-        if scores.context is not None and scores.context >= thresholds.check and scores.message >= CONTEXT_FLOOR:
-            return Decision("check", "context")
+        if reason := scores.reach(thresholds.check):
+            return Decision("check", reason)
         if classifier_says_crisis and scores.message >= thresholds.check * 0.5:
             return Decision("check", "classifier")
         return Decision("none", "model")
