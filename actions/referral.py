@@ -192,10 +192,12 @@ async def show_results(
         # Never 「見つかりませんでした」 and 「こちらが合いそうなところです」 in one turn.
         if crisis:
             intro_key = "results_intro_crisis"
+        elif area:
+            intro_key = "results_intro_ward"
         elif not result.exact:
             intro_key = "results_intro_nearest"
         else:
-            intro_key = "results_intro_ward" if area else "results_intro"
+            intro_key = "results_intro"
         if tracker.get_slot("language") == "en" and not crisis:
             intro_key += "_en"
         intro = message(intro_key)
