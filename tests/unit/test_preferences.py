@@ -236,7 +236,15 @@ from tsunagari.preferences import stated_answer  # noqa: E402
 
 @pytest.mark.parametrize(
     "text",
-    ["Zoomがいいかな", "やっぱり電話がいいです", "会えるところがいい", "じゃあ土日は？", "texting please", "then weekends?", "何時でも"],
+    [
+        "Zoomがいいかな",
+        "やっぱり電話がいいです",
+        "会えるところがいい",
+        "じゃあ土日は？",
+        "texting please",
+        "then weekends?",
+        "何時でも",
+    ],
 )
 def test_a_whole_message_answer_is_stated(text):
     assert stated_answer(text)
