@@ -141,7 +141,7 @@ def test_explicit_preference_reads_an_answer():
         ("I have no idea", None, None),
     ],
 )
-def test_english_answers(text, channel, time):
+def test_english_answers_on_whole_words(text, channel, time):
     assert parse_channel(text) == channel
     assert parse_time(text) == time
 
