@@ -23,7 +23,12 @@ from rasa.shared.nlu.training_data.message import Message
 
 from components.intent_override import IntentOverrideComponent, intent_name, override_intent
 from tsunagari.needs import detect_need, wants_listening
+from tsunagari.preferences import stated_answer
 
+# A whole-message form answer (「やっぱ夜がいい」 "right now") read as one of
+# these becomes `inform`, so the form or the search after the results reads
+# it (tsunagari.preferences.stated_answer; stories never qualify).
+ANSWER_INTENTS_KEY = "answer_overridable_intents"
 ROUTABLE_INTENTS_KEY = "routable_intents"
 LISTENING_INTENTS_KEY = "listening_overridable_intents"
 
@@ -35,6 +40,18 @@ class NeedRouter(IntentOverrideComponent):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         return {
+            ANSWER_INTENTS_KEY: [
+                "nlu_fallback",
+                "stop_search",
+                "feeling",
+                "express_loneliness",
+                "prickly",
+                "short_reaction",
+                "affirm",
+                "deny",
+                "show_menu",
+                "other",
+            ],
             ROUTABLE_INTENTS_KEY: [
                 "express_loneliness",
                 "nlu_fallback",
@@ -60,10 +77,14 @@ class NeedRouter(IntentOverrideComponent):
     def process(self, messages: list[Message]) -> list[Message]:
         routable = set(self.component_config[ROUTABLE_INTENTS_KEY])
         listening = routable | set(self.component_config[LISTENING_INTENTS_KEY])
+        answers = set(self.component_config[ANSWER_INTENTS_KEY])
         for message in messages:
             current = intent_name(message)
             text = message.get(TEXT) or ""
             if text.startswith("/"):
+                continue
+            if current in answers and stated_answer(text):
+                override_intent(message, "inform")
                 continue
             if current in listening and wants_listening(text):
                 override_intent(message, "vent")
