@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
+import uuid
 from collections import OrderedDict
 from typing import Protocol
 
@@ -100,9 +101,28 @@ class RedisClaims:
     def key(self, namespace: str, key: str) -> str:
         return f"{self.prefix}{namespace}:{_digest(key)}"
 
+    async def _set_once(self, full_key: str, ttl_seconds: float) -> bool:
+        """SET NX with a value of our own, asked again once if the first answer did not come back.
+
+        A timeout does not say whether Redis applied the SET: under load the event
+        loop can be busy past the socket timeout while Redis answered at once
+        (measured by make loadtest). Reading the key back tells: our value means
+        the claim is ours, another value means another caller had it first.
+        Falling back to memory there would answer a redelivery twice.
+        """
+        mine = uuid.uuid4().hex.encode()
+        ttl = max(1, int(ttl_seconds))
+        try:
+            return bool(await self._redis.set(full_key, mine, nx=True, ex=ttl))
+        except Exception:  # noqa: BLE001 - asked again below; a second failure counts as an outage
+            current = await self._redis.get(full_key)
+            if current is None:
+                return bool(await self._redis.set(full_key, mine, nx=True, ex=ttl))
+            return current == mine
+
     async def claim(self, namespace: str, key: str, ttl_seconds: float) -> bool:
         try:
-            granted = await self._redis.set(self.key(namespace, key), b"1", nx=True, ex=max(1, int(ttl_seconds)))
+            granted = await self._set_once(self.key(namespace, key), ttl_seconds)
         except Exception as exc:  # redis.RedisError, OSError, timeouts: all mean "Redis is not there"
             if not self._down:
                 self._down = True

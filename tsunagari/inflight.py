@@ -27,9 +27,9 @@ safety net, and the outage is logged once by the claims store.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
+import threading
 import uuid
 from typing import Any, Protocol
 
@@ -84,13 +84,18 @@ class RedisInflight:
         heartbeat_ttl: float = HEARTBEAT_TTL_SECONDS,
         timeout: float = REDIS_TIMEOUT_SECONDS,
     ) -> None:
+        import redis
         import redis.asyncio as aioredis
 
         self._redis = aioredis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
+        # The heartbeat has its own client in its own thread: a busy event loop (NLU of
+        # many queued turns) must not make a live instance look dead (measured by make loadtest).
+        self._beat_client = redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
         self.prefix = prefix
         self.instance_id = uuid.uuid4().hex
         self.heartbeat_ttl = heartbeat_ttl
-        self._beating: asyncio.Task | None = None
+        self._stop = threading.Event()
+        self._beating: threading.Thread | None = None
 
     def _events_key(self, instance_id: str) -> str:
         return f"{self.prefix}line-inflight:{instance_id}"
@@ -98,26 +103,35 @@ class RedisInflight:
     def _alive_key(self, instance_id: str) -> str:
         return f"{self.prefix}line-alive:{instance_id}"
 
-    async def beat(self) -> None:
-        await self._redis.set(self._alive_key(self.instance_id), b"1", px=int(self.heartbeat_ttl * 1000))
+    def beat(self) -> None:
+        self._beat_client.set(self._alive_key(self.instance_id), b"1", px=int(self.heartbeat_ttl * 1000))
 
-    async def _beat_forever(self) -> None:
-        while True:
+    def _beat_forever(self) -> None:
+        while not self._stop.wait(self.heartbeat_ttl / BEATS_PER_TTL):
             try:
-                await self.beat()
+                self.beat()
             except Exception:  # Redis down: the claims store logs the outage
                 pass
-            await asyncio.sleep(self.heartbeat_ttl / BEATS_PER_TTL)
 
-    async def start(self) -> None:
-        """Start the heartbeat (on first use, in the running event loop)."""
-        if self._beating is None or self._beating.done():
-            await self.beat()
-            self._beating = asyncio.ensure_future(self._beat_forever())
+    def start(self) -> None:
+        """Start the heartbeat thread on first use (nothing runs at construction)."""
+        if self._beating is None or not self._beating.is_alive():
+            self.beat()
+            self._stop.clear()
+            self._beating = threading.Thread(target=self._beat_forever, name="line-inflight-heartbeat", daemon=True)
+            self._beating.start()
+
+    def stop_heartbeat(self) -> None:
+        """Stop beating, as a killed instance does (tests; close)."""
+        self._stop.set()
+        if self._beating is not None:
+            self._beating.join(self.heartbeat_ttl)
+        self._beating = None
 
     async def begin(self, event_id: str, event: dict[str, Any]) -> None:
         try:
-            await self.start()
+            if self._beating is None:
+                self.start()
             key = self._events_key(self.instance_id)
             async with self._redis.pipeline(transaction=True) as pipe:
                 pipe.hset(key, event_id, json.dumps(event, ensure_ascii=False))
@@ -155,10 +169,10 @@ class RedisInflight:
         return found
 
     async def close(self) -> None:
-        if self._beating is not None:
-            self._beating.cancel()
+        self.stop_heartbeat()
         try:
             await self._redis.close()
+            self._beat_client.close()
         except Exception:
             pass
 

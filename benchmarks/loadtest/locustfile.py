@@ -8,8 +8,9 @@ Started by benchmarks/loadtest/run.py, which sets:
 - ``LOADTEST_FAKE_LINE``  the fake LINE API's control URL (``/wait`` returns when a reply arrived);
 - ``LOADTEST_INSTANCES``  comma-separated direct URLs of the Rasa instances (redeliveries
   sometimes go straight to one of them, as if the load balancer had chosen another);
-- ``LOADTEST_LINE_SHARE`` share of residents on LINE (default 0.3), ``LOADTEST_REDELIVERY``
-  chance that a LINE webhook is delivered twice (default 0.25).
+- ``LOADTEST_REDELIVERY`` chance that a LINE webhook is delivered twice (default 0.25);
+- ``LOADTEST_THINK``      seconds a resident takes between an answer and the next turn, ``min-max``
+  (default 5-15). 3 of 10 residents are on LINE (the classes' weights).
 
 Each resident runs whole conversations, one turn at a time, waiting for the
 answer before the next: an opening text (through NLU), a service button, the
@@ -90,7 +91,8 @@ class Resident(HttpUser):
     """Shared conversation bookkeeping; subclasses send one turn per task."""
 
     abstract = True
-    wait_time = between(1, 3)  # reading the answer and tapping the next button
+    # Reading the answer (often several lines of Japanese) and tapping the next button.
+    wait_time = between(*(float(v) for v in (os.environ.get("LOADTEST_THINK") or "5-15").split("-")))
 
     def on_start(self) -> None:
         self._new_conversation()

@@ -21,7 +21,9 @@ errors_5xx=N killed=1 lost_after_kill=N p95_ms=N``. Exit status 1 when
 anything was lost, doubled, reordered or answered with a 5xx.
 
 Environment: LOADTEST_USERS, LOADTEST_SECONDS, LOADTEST_SPAWN_RATE (users/s,
-default 20), LOADTEST_REDELIVERY (default 0.25), LOADTEST_LOCUST (the locust binary).
+default 20), LOADTEST_REDELIVERY (default 0.25), LOADTEST_LOCUST (the locust binary),
+LOADTEST_PG_OUTAGE_SECONDS (default 0: none; else the cluster's database refuses connections for that
+long from a quarter of the cluster phase on, before the kill).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -177,6 +180,14 @@ def cpu_seconds(pid: int) -> float:
     return sum(int(v) for v in fields[11:15]) / ticks
 
 
+def machine_cpu() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine since boot, from /proc/stat."""
+    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    ticks = os.sysconf("SC_CLK_TCK")
+    idle = values[3] + values[4]
+    return (sum(values) - idle) / ticks, sum(values) / ticks
+
+
 def process_groups(stack: Stack) -> dict[str, list[int]]:
     c = stack.cluster
     return {
@@ -226,11 +237,21 @@ def run_phase(stack: Stack, fake: FakeLineThread, users: int, seconds: int, kill
     ]
     groups = process_groups(stack)
     cpu_before = {g: sum(cpu_seconds(p) for p in pids) for g, pids in groups.items()}
+    machine_before = machine_cpu()
     killed_at = None
     print(f"[{stack.name}] {users} residents for {seconds} s against {stack.instances} instance(s)", flush=True)
     process = subprocess.Popen(argv, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    outage = float(os.environ.get("LOADTEST_PG_OUTAGE_SECONDS") or 0) if kill else 0.0
+    if outage:
+        # A PostgreSQL outage in the first half (before the kill): every instance keeps its turns in memory
+        # and writes them back when the database answers again.
+        time.sleep(seconds / 4)
+        stack.database.outage()
+        print(f"[{stack.name}] PostgreSQL outage at t={time.time() - began:.1f} s for {outage:.0f} s", flush=True)
+        time.sleep(outage)
+        stack.database.back()
     if kill:
-        time.sleep(seconds / 2)
+        time.sleep(max(0.0, began + seconds / 2 - time.time()))
         cpu_before["rasa"] -= cpu_seconds(stack.cluster.rasa[0].pid)  # its CPU until now is not counted
         killed_at = time.time()
         stack.cluster.kill_instance(0)
@@ -239,6 +260,7 @@ def run_phase(stack: Stack, fake: FakeLineThread, users: int, seconds: int, kill
     ended = time.time()
     time.sleep(SETTLE_SECONDS)
     cpu_after = {g: sum(cpu_seconds(p) for p in pids) for g, pids in process_groups(stack).items()}
+    machine_after = machine_cpu()
     (out / "locust.out").write_text(output, encoding="utf-8")
     if process.returncode not in (0, None):
         print(output[-3000:])
@@ -251,6 +273,9 @@ def run_phase(stack: Stack, fake: FakeLineThread, users: int, seconds: int, kill
         "killed_at": killed_at,
         "seconds": seconds,
         "cpu": {g: cpu_after.get(g, 0.0) - cpu_before.get(g, 0.0) for g in cpu_before},
+        "machine_busy": machine_after[0] - machine_before[0],
+        "machine_total": machine_after[1] - machine_before[1],
+        "loadavg": Path("/proc/loadavg").read_text().split()[:3],
         "locust_csv": out / "locust_stats.csv",
     }
 
@@ -344,13 +369,22 @@ def print_phase(stack: Stack, phase: dict, result: dict) -> None:
                 f"{float(row['Requests/s']):6.1f}/s p50={row['50%']} p95={row['95%']} p99={row['99%']} ms"
             )
     cpu = ", ".join(f"{g} {s:.0f} s" for g, s in phase["cpu"].items())
-    print(f"  CPU used during the phase: {cpu} (2 cores = {2 * duration:.0f} core-s)")
+    print(
+        f"  CPU during the phase: {cpu}; whole machine busy {phase['machine_busy']:.0f} of "
+        f"{phase['machine_total']:.0f} core-s (load average {' '.join(phase['loadavg'])}; other work shares the cores)"
+    )
     print(f"  LINE redeliveries sent: {result['redelivered']}   HTTP 5xx seen by clients: {result['errors_5xx']}")
     if phase["killed_at"]:
+        slowest = result["slowest_around_kill_s"]
         print(
-            f"  slowest turn in flight at the SIGKILL or sent within 5 s after: {result['slowest_around_kill_s']:.1f} s"
+            "  slowest answered turn in flight at the SIGKILL or sent within 5 s after: "
+            f"REST {slowest['rest']:.1f} s, LINE {slowest['line']:.1f} s"
         )
-    for example in total(result["counts"]).examples[:15]:
+    examples = total(result["counts"]).examples
+    kinds = Counter(e.split(": ", 1)[1] for e in examples)
+    if kinds:
+        print("  problems by kind: " + ", ".join(f"{k} {n}" for k, n in sorted(kinds.items())))
+    for example in examples[:10]:
         print(f"  ! {example}")
 
 

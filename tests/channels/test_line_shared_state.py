@@ -130,7 +130,7 @@ async def test_an_event_left_by_a_killed_instance_is_answered_by_the_other():
     await survivor.process_events([event], answered)
     assert answered.received == []
     task.cancel()
-    dead_inflight._beating.cancel()  # SIGKILL: no more heartbeat
+    dead_inflight.stop_heartbeat()  # SIGKILL: no more heartbeat
     await asyncio.sleep(0.6)
     assert await survivor.recover_orphans(answered) == 1
     await survivor.wait_idle(5)

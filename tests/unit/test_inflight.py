@@ -38,7 +38,7 @@ async def test_events_of_a_dead_instance_go_to_exactly_one_survivor(redis_prefix
     await dead.begin("E3", {**EVENT, "webhookEventId": "E3"})
     await dead.done("E3")  # answered before the kill: not handed over
     assert [await s.orphans() for s in survivors] == [[], [], []]  # alive: nothing to take
-    dead._beating.cancel()  # SIGKILL: the heartbeat stops, the hash stays
+    dead.stop_heartbeat()  # SIGKILL: the heartbeat stops, the hash stays
     await asyncio.sleep(0.6)
     taken = await asyncio.gather(*(s.orphans() for s in survivors))
     ids = sorted(e["webhookEventId"] for events in taken for e in events)
