@@ -20,7 +20,8 @@ answers 404, and one log line says LINE is disabled.
 Webhook: ``POST /webhooks/line/callback``. The signature is checked on the raw
 body (HMAC-SHA256 with the channel secret, base64, constant-time compare);
 missing → 401, wrong → 403, and nothing is processed. Valid requests get 200
-at once; events are processed in background tasks:
+once their events are claimed (and, with Redis, kept in flight); events are
+processed in background tasks:
 
 - ``message`` / text → the text goes to Rasa;
 - ``postback`` → ``postback.data`` (e.g. ``/seek_counseling``) goes to Rasa;
@@ -309,6 +310,15 @@ class LineInput(InputChannel):
     async def process_events(
         self, events: list[dict[str, Any]], on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> None:
+        await self.handle_accepted(await self.accept_events(events), on_new_message)
+
+    async def accept_events(self, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Claim each event and keep it in flight; the webhook answers 200 only after this.
+
+        So an instance killed after its 200 leaves every event it accepted in the
+        in-flight store, for another instance to answer (a redelivery would be dropped).
+        """
+        accepted = []
         for event in events:
             if not isinstance(event, dict):
                 continue
@@ -316,14 +326,26 @@ class LineInput(InputChannel):
             if event_id and not await self.claims.claim(EVENT_NAMESPACE, str(event_id), self.dedup_ttl):
                 logger.info("LINE: dropped redelivered event")
                 continue
-            await self._handle_in_flight(event, on_new_message)
+            if event_id:
+                await self.inflight.begin(str(event_id), event)
+            accepted.append(event)
+        return accepted
+
+    async def handle_accepted(
+        self, events: list[dict[str, Any]], on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> None:
+        for event in events:
+            await self._handle_in_flight(event, on_new_message, register=False)
 
     async def _handle_in_flight(
-        self, event: dict[str, Any], on_new_message: Callable[[UserMessage], Awaitable[Any]]
+        self,
+        event: dict[str, Any],
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+        register: bool = True,
     ) -> None:
         """Handle one claimed event, kept in the in-flight store until it is answered."""
         event_id = str(event.get("webhookEventId") or "")
-        if event_id:
+        if event_id and register:
             await self.inflight.begin(event_id, event)
         try:
             await self.handle_event(event, on_new_message)
@@ -386,8 +408,9 @@ class LineInput(InputChannel):
                     raise ValueError
             except (ValueError, UnicodeDecodeError, AttributeError):
                 return response.json({"error": "bad request"}, status=400)
-            if events:
-                self._spawn(self.process_events(events, on_new_message))
+            accepted = await self.accept_events(events) if events else []
+            if accepted:
+                self._spawn(self.handle_accepted(accepted, on_new_message))
             return response.text("OK")
 
         @line_webhook.listener("after_server_start")

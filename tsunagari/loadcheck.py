@@ -152,30 +152,39 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def attribute_line_answers(
-    events: Iterable[tuple[str, str, str, float]], answers: Iterable[tuple[str | None, str, float]]
+    events: Iterable[tuple[str, str, str, float]], answers: Iterable[tuple[str | None, str | None, float, str]]
 ) -> dict[str, int]:
     """How many times each LINE webhook event was answered, from the fake LINE API's log.
 
     ``events``: (webhookEventId, reply token, LINE user id, time first sent).
-    ``answers``: successful calls as (reply token or None for a push, LINE user id, time).
-    A reply is matched by its token; a push (the reply token could not be
-    used) goes to the user's latest event sent before it.
+    ``answers``: successful calls as (reply token or None, push target or None,
+    time, first message's text). A reply is matched by its token; a push goes
+    to the user's latest event sent before it. An answer longer than five
+    messages is a reply plus a push that goes on with the sixth: a push counts
+    as a new answer only when the event had none yet, or when it starts with
+    the same message as an earlier answer to that event (the turn answered again).
     """
     counts: dict[str, int] = {}
+    firsts: dict[str, list[str]] = {}
     by_token: dict[str, str] = {}
     by_user: dict[str, list[tuple[float, str]]] = {}
     for event_id, token, user, sent_at in events:
         counts[event_id] = 0
+        firsts[event_id] = []
         by_token[token] = event_id
         by_user.setdefault(user, []).append((sent_at, event_id))
     for timeline in by_user.values():
         timeline.sort()
-    for token, user, at in answers:
+    for token, user, at, first in sorted(answers, key=lambda a: a[2]):
         if token is not None:
-            if token in by_token:
-                counts[by_token[token]] += 1
+            event_id = by_token.get(token)
+        else:
+            earlier = [e for sent_at, e in by_user.get(user or "", []) if sent_at <= at]
+            event_id = earlier[-1] if earlier else None
+        if event_id is None:
             continue
-        earlier = [event_id for sent_at, event_id in by_user.get(user, []) if sent_at <= at]
-        if earlier:
-            counts[earlier[-1]] += 1
+        if token is None and counts[event_id] and first not in firsts[event_id]:
+            continue  # the rest of an answer already counted
+        counts[event_id] += 1
+        firsts[event_id].append(first)
     return counts

@@ -66,7 +66,8 @@ class RecordingLineApi(FakeLineApi):
 
     def __init__(self, token: str) -> None:
         super().__init__(token)
-        self.answers: list[tuple[str | None, str | None, float]] = []  # (reply token | None, push target, time)
+        # (reply token | None, push target | None, time, first message as JSON)
+        self.answers: list[tuple[str | None, str | None, float, str]] = []
         self._replied: dict[str, float] = {}
         self._pushed: dict[str, list[float]] = {}
         self.control_url = ""
@@ -76,12 +77,13 @@ class RecordingLineApi(FakeLineApi):
         if status != 200 or kind not in ("reply", "push"):
             return
         at = time.time()
+        first = json.dumps((body.get("messages") or [{}])[0], ensure_ascii=False, sort_keys=True)
         if kind == "reply":
             token = body.get("replyToken")
-            self.answers.append((token, None, at))
+            self.answers.append((token, None, at, first))
             self._replied.setdefault(token, at)
         else:
-            self.answers.append((None, body.get("to"), at))
+            self.answers.append((None, body.get("to"), at, first))
             self._pushed.setdefault(body.get("to"), []).append(at)
 
     def _answered_at(self, token: str, user: str, since: float) -> float | None:
@@ -300,7 +302,7 @@ def evaluate(stack: Stack, phase: dict, fake: RecordingLineApi) -> dict:
     line_records = [r for r in records if r["channel"] == "line"]
     line_answers = attribute_line_answers(
         [(r["event_id"], r["reply_token"], r["conversation"], r["sent_at"]) for r in line_records],
-        [(token, user, at) for token, user, at in fake.answers],
+        list(fake.answers),
     )
     sent = []
     for r in records:

@@ -66,8 +66,22 @@ def test_check_splits_by_channel_and_treats_a_missing_conversation_as_all_lost()
 
 def test_line_answers_are_matched_by_token_and_pushes_by_user_and_time():
     events = [("e1", "t1", "U1", 1.0), ("e2", "t2", "U1", 5.0), ("e3", "t3", "U2", 2.0)]
-    answers = [("t1", "U1", 1.5), (None, "U1", 6.0), ("t3", "U2", 2.5), ("t3", "U2", 3.0), ("zz", "U9", 1.0)]
+    answers = [
+        ("t1", None, 1.5, "a"),
+        (None, "U1", 6.0, "b"),  # e2's reply token failed: pushed instead
+        ("t3", None, 2.5, "c"),
+        ("t3", None, 3.0, "c"),  # the same token twice: answered twice
+        ("zz", None, 1.0, "x"),  # not one of ours
+    ]
     assert attribute_line_answers(events, answers) == {"e1": 1, "e2": 1, "e3": 2}
+
+
+def test_a_push_that_goes_on_with_the_sixth_message_is_not_a_second_answer():
+    events = [("e1", "t1", "U1", 1.0)]
+    assert attribute_line_answers(events, [("t1", None, 1.5, "hello"), (None, "U1", 1.6, "sixth")]) == {"e1": 1}
+    # The turn answered again by push (its reply token was already used): the same first message.
+    again = [("t1", None, 1.5, "hello"), (None, "U1", 3.0, "hello")]
+    assert attribute_line_answers(events, again) == {"e1": 2}
 
 
 def test_percentile_by_nearest_rank():
