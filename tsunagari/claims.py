@@ -17,11 +17,13 @@ recovery. Keys are hashed, so no reply token or event id is stored in clear.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import time
 import uuid
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from typing import Protocol
 
 from .config import settings
@@ -29,10 +31,7 @@ from .config import settings
 logger = logging.getLogger(__name__)
 
 DEFAULT_PREFIX = "tsunagari:"
-# A claim must never hold up a turn for long; but the timeout also runs while the
-# event loop is busy with other turns, and at 0.5 s a loaded instance took Redis
-# for down many times a minute (make loadtest). A stopped Redis refuses at once.
-REDIS_TIMEOUT_SECONDS = 2.0
+REDIS_TIMEOUT_SECONDS = 0.5  # a claim must never hold up a turn for long (calls run in threads: see below)
 
 
 def _digest(key: str) -> str:
@@ -88,44 +87,56 @@ class MemoryClaims:
         return "MemoryClaims()"
 
 
+def redis_worker_pool(name: str) -> ThreadPoolExecutor:
+    """Threads for Redis calls made from the event loop.
+
+    The client's socket timeout then measures Redis, not the event loop: with
+    an asyncio client the timeout also ran while the loop was busy with other
+    turns' NLU, and a loaded instance took a healthy Redis for down many times
+    a minute (measured by make loadtest), answering redeliveries twice.
+    """
+    return ThreadPoolExecutor(max_workers=4, thread_name_prefix=name)
+
+
 class RedisClaims:
     """Claims in Redis with ``SET NX EX``; shared by every instance using the same prefix."""
 
     def __init__(self, url: str, prefix: str = DEFAULT_PREFIX, timeout: float = REDIS_TIMEOUT_SECONDS) -> None:
-        import redis.asyncio as aioredis  # imported here: the embedded default needs no Redis
+        import redis  # imported here: the embedded default needs no Redis
 
         self.prefix = prefix
-        self._redis = aioredis.Redis.from_url(
+        self._redis = redis.Redis.from_url(
             url, socket_timeout=timeout, socket_connect_timeout=timeout, health_check_interval=30
         )
+        self._pool = redis_worker_pool("claims")
         self._down = False
         self._local = MemoryClaims()  # used only while Redis is unreachable
 
     def key(self, namespace: str, key: str) -> str:
         return f"{self.prefix}{namespace}:{_digest(key)}"
 
-    async def _set_once(self, full_key: str, ttl_seconds: float) -> bool:
+    def _set_once(self, full_key: str, ttl_seconds: float) -> bool:
         """SET NX with a value of our own, asked again once if the first answer did not come back.
 
-        A timeout does not say whether Redis applied the SET: under load the event
-        loop can be busy past the socket timeout while Redis answered at once
-        (measured by make loadtest). Reading the key back tells: our value means
-        the claim is ours, another value means another caller had it first.
-        Falling back to memory there would answer a redelivery twice.
+        A timeout does not say whether Redis applied the SET. Reading the key
+        back tells: our value means the claim is ours, another value means
+        another caller had it first. Falling back to memory there would answer
+        a redelivery twice.
         """
         mine = uuid.uuid4().hex.encode()
         ttl = max(1, int(ttl_seconds))
         try:
-            return bool(await self._redis.set(full_key, mine, nx=True, ex=ttl))
+            return bool(self._redis.set(full_key, mine, nx=True, ex=ttl))
         except Exception:  # noqa: BLE001 - asked again below; a second failure counts as an outage
-            current = await self._redis.get(full_key)
+            current = self._redis.get(full_key)
             if current is None:
-                return bool(await self._redis.set(full_key, mine, nx=True, ex=ttl))
+                return bool(self._redis.set(full_key, mine, nx=True, ex=ttl))
             return current == mine
 
     async def claim(self, namespace: str, key: str, ttl_seconds: float) -> bool:
         try:
-            granted = await self._set_once(self.key(namespace, key), ttl_seconds)
+            loop = asyncio.get_running_loop()
+            granted = await loop.run_in_executor(self._pool, self._set_once, self.key(namespace, key), ttl_seconds)
         except Exception as exc:  # redis.RedisError, OSError, timeouts: all mean "Redis is not there"
             if not self._down:
                 self._down = True
@@ -141,9 +152,10 @@ class RedisClaims:
 
     async def close(self) -> None:
         try:
-            await self._redis.close()
+            self._redis.close()
         except Exception:  # closing a dead connection is not an error worth raising
             pass
+        self._pool.shutdown(wait=False)
 
     def __repr__(self) -> str:
         return f"RedisClaims(prefix={self.prefix!r})"

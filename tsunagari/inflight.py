@@ -27,12 +27,14 @@ safety net, and the outage is logged once by the claims store.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import threading
 import uuid
 from typing import Any, Protocol
 
+from .claims import redis_worker_pool
 from .config import settings
 
 logger = logging.getLogger(__name__)
@@ -75,7 +77,13 @@ class NoInflight:
 
 
 class RedisInflight:
-    """Events in flight per instance in Redis, with a heartbeat; see the module docstring."""
+    """Events in flight per instance in Redis, with a heartbeat; see the module docstring.
+
+    Redis calls run in threads (``tsunagari.claims.redis_worker_pool``), and the
+    heartbeat in a thread of its own: a busy event loop must neither time out
+    a healthy Redis nor make a live instance look dead (both measured by
+    make loadtest).
+    """
 
     def __init__(
         self,
@@ -85,12 +93,9 @@ class RedisInflight:
         timeout: float = REDIS_TIMEOUT_SECONDS,
     ) -> None:
         import redis
-        import redis.asyncio as aioredis
 
-        self._redis = aioredis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
-        # The heartbeat has its own client in its own thread: a busy event loop (NLU of
-        # many queued turns) must not make a live instance look dead (measured by make loadtest).
-        self._beat_client = redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
+        self._redis = redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
+        self._pool = redis_worker_pool("inflight")
         self.prefix = prefix
         self.instance_id = uuid.uuid4().hex
         self.heartbeat_ttl = heartbeat_ttl
@@ -104,7 +109,7 @@ class RedisInflight:
         return f"{self.prefix}line-alive:{instance_id}"
 
     def beat(self) -> None:
-        self._beat_client.set(self._alive_key(self.instance_id), b"1", px=int(self.heartbeat_ttl * 1000))
+        self._redis.set(self._alive_key(self.instance_id), b"1", px=int(self.heartbeat_ttl * 1000))
 
     def _beat_forever(self) -> None:
         while not self._stop.wait(self.heartbeat_ttl / BEATS_PER_TTL):
@@ -128,53 +133,63 @@ class RedisInflight:
             self._beating.join(self.heartbeat_ttl)
         self._beating = None
 
+    async def _off_loop(self, func, *args):
+        return await asyncio.get_running_loop().run_in_executor(self._pool, func, *args)
+
+    def _begin_sync(self, event_id: str, event: dict[str, Any]) -> None:
+        if self._beating is None:
+            self.start()
+        key = self._events_key(self.instance_id)
+        with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hset(key, event_id, json.dumps(event, ensure_ascii=False))
+            pipe.expire(key, INFLIGHT_TTL_SECONDS)
+            pipe.execute()
+
     async def begin(self, event_id: str, event: dict[str, Any]) -> None:
         try:
-            if self._beating is None:
-                self.start()
-            key = self._events_key(self.instance_id)
-            async with self._redis.pipeline(transaction=True) as pipe:
-                pipe.hset(key, event_id, json.dumps(event, ensure_ascii=False))
-                pipe.expire(key, INFLIGHT_TTL_SECONDS)
-                await pipe.execute()
+            await self._off_loop(self._begin_sync, event_id, event)
         except Exception as exc:
             logger.debug("LINE: event not registered in flight (%s)", type(exc).__name__)
 
     async def done(self, event_id: str) -> None:
         try:
-            await self._redis.hdel(self._events_key(self.instance_id), event_id)
+            await self._off_loop(self._redis.hdel, self._events_key(self.instance_id), event_id)
         except Exception as exc:
             logger.debug("LINE: in-flight event not removed (%s)", type(exc).__name__)
 
-    async def orphans(self) -> list[dict[str, Any]]:
+    def _orphans_sync(self) -> list[dict[str, Any]]:
         import redis
 
         found: list[dict[str, Any]] = []
-        try:
-            async for raw_key in self._redis.scan_iter(match=self._events_key("*"), count=200):
-                key = raw_key.decode()
-                owner = key.rsplit(":", 1)[1]
-                if owner == self.instance_id or await self._redis.exists(self._alive_key(owner)):
-                    continue
-                taken = f"{self.prefix}line-recovering:{self.instance_id}:{uuid.uuid4().hex}"
-                try:
-                    await self._redis.rename(key, taken)
-                except redis.ResponseError:
-                    continue  # another instance took it first
-                events = await self._redis.hgetall(taken)
-                await self._redis.delete(taken)
-                found.extend(json.loads(v) for v in events.values())
-        except Exception as exc:
-            logger.debug("LINE: in-flight scan failed (%s)", type(exc).__name__)
+        for raw_key in self._redis.scan_iter(match=self._events_key("*"), count=200):
+            key = raw_key.decode()
+            owner = key.rsplit(":", 1)[1]
+            if owner == self.instance_id or self._redis.exists(self._alive_key(owner)):
+                continue
+            taken = f"{self.prefix}line-recovering:{self.instance_id}:{uuid.uuid4().hex}"
+            try:
+                self._redis.rename(key, taken)
+            except redis.ResponseError:
+                continue  # another instance took it first
+            events = self._redis.hgetall(taken)
+            self._redis.delete(taken)
+            found.extend(json.loads(v) for v in events.values())
         return found
+
+    async def orphans(self) -> list[dict[str, Any]]:
+        try:
+            return await self._off_loop(self._orphans_sync)
+        except Exception as exc:
+            logger.warning("LINE: in-flight scan failed (%s)", type(exc).__name__)
+            return []
 
     async def close(self) -> None:
         self.stop_heartbeat()
         try:
-            await self._redis.close()
-            self._beat_client.close()
+            self._redis.close()
         except Exception:
             pass
+        self._pool.shutdown(wait=False)
 
     def __repr__(self) -> str:
         return f"RedisInflight(prefix={self.prefix!r})"

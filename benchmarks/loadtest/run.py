@@ -31,6 +31,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -117,6 +118,8 @@ class FakeLineThread:
     """The fake LINE API on its own event loop in a daemon thread."""
 
     def __init__(self) -> None:
+        # A killed instance cuts its reply requests off mid-body: expected here, not worth a traceback.
+        logging.getLogger("aiohttp.server").setLevel(logging.CRITICAL)
         self.api = RecordingLineApi(LINE_TOKEN)
         self.loop = asyncio.new_event_loop()
         ready = threading.Event()

@@ -94,8 +94,8 @@ async def test_a_claim_whose_answer_timed_out_is_read_back_not_given_twice(redis
     second = RedisClaims(REDIS_URL, redis_prefix.prefix)
     real_set = first._redis.set
 
-    async def set_then_time_out(*args, **kwargs):
-        await real_set(*args, **kwargs)
+    def set_then_time_out(*args, **kwargs):
+        real_set(*args, **kwargs)
         raise redis.TimeoutError("Timeout reading from socket")
 
     first._redis.set = set_then_time_out
