@@ -360,8 +360,8 @@ class LineInput(InputChannel):
         """Handle the events a dead instance had claimed but not answered; how many were found."""
         orphans = await self.inflight.orphans()
         if orphans:
-            # Not "LINE: took ..." (the log scrubber reads "LINE: <word>" as a LINE ID).
-            logger.warning("Taking over %d LINE event(s) of an instance that stopped", len(orphans))
+            # Worded so the log scrubber keeps it ("LINE: <word>" and "LINE event" read as a LINE ID).
+            logger.warning("Taking over %d webhook event(s) of an instance that stopped (LINE)", len(orphans))
         for event in orphans:
             self._spawn(self._handle_in_flight(event, on_new_message))
         return len(orphans)
