@@ -358,7 +358,13 @@ class LineInput(InputChannel):
 
     async def recover_orphans(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> int:
         """Handle the events a dead instance had claimed but not answered; how many were found."""
-        orphans = await self.inflight.orphans()
+        orphans = []
+        for event in await self.inflight.orphans():
+            token = event.get("replyToken")
+            if token and await self.claims.is_claimed(REPLY_TOKEN_NAMESPACE, str(token)):
+                # The dead instance got as far as its reply: the turn was stored and answered.
+                continue
+            orphans.append(event)
         if orphans:
             # Worded so the log scrubber keeps it ("LINE: <word>" and "LINE event" read as a LINE ID).
             logger.warning("Taking over %d webhook event(s) of an instance that stopped (LINE)", len(orphans))

@@ -43,6 +43,10 @@ class ClaimStore(Protocol):
         """True for the first caller of (namespace, key) within ``ttl_seconds``."""
         ...
 
+    async def is_claimed(self, namespace: str, key: str) -> bool:
+        """True while (namespace, key) is claimed; False also when that cannot be known."""
+        ...
+
     async def close(self) -> None: ...
 
 
@@ -76,6 +80,10 @@ class MemoryClaims:
 
     async def claim(self, namespace: str, key: str, ttl_seconds: float) -> bool:
         return self.claim_now(namespace, key, ttl_seconds)
+
+    async def is_claimed(self, namespace: str, key: str) -> bool:
+        expires = self._seen.get(f"{namespace}:{key}")
+        return expires is not None and expires > time.monotonic()
 
     async def close(self) -> None:
         return None
@@ -149,6 +157,13 @@ class RedisClaims:
             self._down = False
             logger.warning("Shared state: Redis reachable again; claims are shared again")
         return bool(granted)
+
+    async def is_claimed(self, namespace: str, key: str) -> bool:
+        try:
+            loop = asyncio.get_running_loop()
+            return bool(await loop.run_in_executor(self._pool, self._redis.exists, self.key(namespace, key)))
+        except Exception:  # noqa: BLE001 - unknown: the caller treats it as not claimed
+            return await self._local.is_claimed(namespace, key)
 
     async def close(self) -> None:
         try:

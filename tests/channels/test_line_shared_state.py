@@ -144,3 +144,36 @@ async def test_an_event_left_by_a_killed_instance_is_answered_by_the_other():
             await channel.client.close()
     await api.stop()
     prefix.cleanup()
+
+
+async def test_an_event_whose_reply_was_sent_before_the_kill_is_not_answered_again():
+    from channels.line import REPLY_TOKEN_NAMESPACE
+    from tsunagari.inflight import RedisInflight
+
+    prefix = RedisPrefix()
+    api = await FakeLineApi(TOKEN).start()
+    answered = CountingRasa()
+    dead_inflight = RedisInflight(REDIS_URL, prefix.prefix, heartbeat_ttl=0.3)
+    claims = RedisClaims(REDIS_URL, prefix.prefix)
+    survivor = LineInput(
+        SECRET,
+        TOKEN,
+        USER_SECRET,
+        api_base=api.base_url,
+        claims=claims,
+        inflight=RedisInflight(REDIS_URL, prefix.prefix),
+    )
+    event = text_event("こんばんは", USER, event_id="EVREPLIED")
+    await dead_inflight.begin("EVREPLIED", event)
+    # The dead instance had claimed the reply token: it got as far as its reply.
+    assert await claims.claim(REPLY_TOKEN_NAMESPACE, event["replyToken"], 120)
+    dead_inflight.stop_heartbeat()
+    await asyncio.sleep(0.6)
+    assert await survivor.recover_orphans(answered) == 0
+    await survivor.wait_idle(5)
+    assert answered.received == [] and api.ok_calls() == []
+    await claims.close()
+    await survivor.inflight.close()
+    await dead_inflight.close()
+    await api.stop()
+    prefix.cleanup()

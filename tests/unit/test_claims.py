@@ -104,3 +104,11 @@ async def test_a_claim_whose_answer_timed_out_is_read_back_not_given_twice(redis
     assert not await second.claim("e", "late-answer", 60)
     await first.close()
     await second.close()
+
+
+async def test_is_claimed_tells_a_taken_key_from_a_free_one(redis_prefix):
+    for claims in (MemoryClaims(), RedisClaims(REDIS_URL, redis_prefix.prefix)):
+        assert not await claims.is_claimed("t", "token-1")
+        assert await claims.claim("t", "token-1", 60)
+        assert await claims.is_claimed("t", "token-1")
+        await claims.close()
