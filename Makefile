@@ -13,7 +13,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 # Nothing leaves the machine: no Rasa telemetry, no Sentry error reports.
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: setup system-deps lint train run cluster shell replay test test-unit test-data test-stories test-model test-e2e bench lock clean
+.PHONY: setup system-deps lint train run cluster shell replay test test-unit test-data test-stories test-model test-e2e bench loadtest lock clean
 
 ## setup: create .venv with Python 3.10 and install the lock (quick when nothing changed)
 setup: $(VENV)/.installed
@@ -92,6 +92,22 @@ bench: train
 	$(BIN)/python benchmarks/bench_report.py
 	$(BIN)/python benchmarks/bench_tracker_store.py
 	$(BIN)/python benchmarks/bench_lock_race.py
+
+## loadtest: Locust (own venv), LOADTEST_USERS residents for LOADTEST_SECONDS against 1 instance and a
+## 2-instance cluster (SIGKILL halfway), then every conversation checked in the tracker store; not in make test
+LOADTEST_VENV := .venv-loadtest
+LOADTEST_USERS ?= 200
+LOADTEST_SECONDS ?= 60
+loadtest: train system-deps $(LOADTEST_VENV)/.installed
+	$(BIN)/tsunagari directory init
+	LOADTEST_USERS=$(LOADTEST_USERS) LOADTEST_SECONDS=$(LOADTEST_SECONDS) $(BIN)/python benchmarks/loadtest/run.py
+
+# Locust needs gevent and its own pins: a separate venv from requirements-loadtest.lock (pinned by hand with pip freeze).
+$(LOADTEST_VENV)/.installed: requirements-loadtest.lock
+	@test -x $(LOADTEST_VENV)/bin/python || $$(scripts/find-python.sh) -m venv $(LOADTEST_VENV)
+	$(LOADTEST_VENV)/bin/python -m pip install --quiet --upgrade "pip==24.0"
+	$(LOADTEST_VENV)/bin/python -m pip install --quiet --no-deps -r requirements-loadtest.lock
+	@touch $@
 
 ## lock: re-pin every transitive version from requirements.in
 lock:

@@ -20,7 +20,8 @@ answers 404, and one log line says LINE is disabled.
 Webhook: ``POST /webhooks/line/callback``. The signature is checked on the raw
 body (HMAC-SHA256 with the channel secret, base64, constant-time compare);
 missing → 401, wrong → 403, and nothing is processed. Valid requests get 200
-at once; events are processed in background tasks:
+once their events are claimed (and, with Redis, kept in flight); events are
+processed in background tasks:
 
 - ``message`` / text → the text goes to Rasa;
 - ``postback`` → ``postback.data`` (e.g. ``/seek_counseling``) goes to Rasa;
@@ -37,7 +38,10 @@ Redelivered events are dropped by ``webhookEventId``, and each reply token is
 used at most once, through a claim store (``tsunagari.claims``): in memory by
 default (one process), in Redis with an atomic ``SET NX EX`` when
 ``TSUNAGARI_REDIS_URL`` is set, so a redelivery that lands on another Rasa
-instance behind the load balancer is not answered twice.
+instance behind the load balancer is not answered twice. With Redis, the
+events an instance is handling are also kept in Redis (``tsunagari.inflight``):
+when that instance dies before its reply, another instance takes them over
+(checked every ``ORPHAN_SCAN_SECONDS``) and answers them.
 
 Raw LINE user IDs never reach Rasa: the sender ID is
 ``tsunagari.line_ids.hash_line_user_id``; the raw ID is kept only in memory for
@@ -65,6 +69,7 @@ from channels.line_api import DEFAULT_API_BASE, LineApiClient
 from tsunagari import line_ids
 from tsunagari.claims import ClaimStore, MemoryClaims, claim_store_from_settings
 from tsunagari.config import settings
+from tsunagari.inflight import InflightStore, NoInflight, inflight_store_from_settings
 
 logger = logging.getLogger(__name__)
 
@@ -86,6 +91,7 @@ EVENT_NAMESPACE = "line-event"
 REPLY_TOKEN_NAMESPACE = "line-reply-token"
 EVENT_TTL_SECONDS = 24 * 3600  # LINE redelivers within a day at most
 REPLY_TOKEN_TTL_SECONDS = 120  # a reply token is valid for about a minute
+ORPHAN_SCAN_SECONDS = 2.0  # how often an instance looks for events left by a dead one
 
 
 class LineOutput(OutputChannel):
@@ -198,6 +204,7 @@ class LineInput(InputChannel):
             user_id_secret=config.line_user_id_secret or None,
             api_base=config.line_api_base,
             claims=claim_store_from_settings(environ) if enabled else None,
+            inflight=inflight_store_from_settings(environ) if enabled else None,
         )
 
     def __init__(
@@ -209,6 +216,7 @@ class LineInput(InputChannel):
         dedup_ttl_seconds: float = EVENT_TTL_SECONDS,
         dedup_max_entries: int = 10000,
         claims: ClaimStore | None = None,
+        inflight: InflightStore | None = None,
     ) -> None:
         self.enabled = bool(channel_secret and access_token)
         self._channel_secret = channel_secret or ""
@@ -221,6 +229,7 @@ class LineInput(InputChannel):
         self.client = LineApiClient(access_token or "", api_base) if self.enabled else None
         self.dedup_ttl = dedup_ttl_seconds
         self.claims: ClaimStore = claims if claims is not None else MemoryClaims(dedup_max_entries)
+        self.inflight: InflightStore = inflight if inflight is not None else NoInflight()
         self._tasks: set[asyncio.Task] = set()
 
     def __repr__(self) -> str:
@@ -301,6 +310,15 @@ class LineInput(InputChannel):
     async def process_events(
         self, events: list[dict[str, Any]], on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> None:
+        await self.handle_accepted(await self.accept_events(events), on_new_message)
+
+    async def accept_events(self, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Claim each event and keep it in flight; the webhook answers 200 only after this.
+
+        So an instance killed after its 200 leaves every event it accepted in the
+        in-flight store, for another instance to answer (a redelivery would be dropped).
+        """
+        accepted = []
         for event in events:
             if not isinstance(event, dict):
                 continue
@@ -308,10 +326,59 @@ class LineInput(InputChannel):
             if event_id and not await self.claims.claim(EVENT_NAMESPACE, str(event_id), self.dedup_ttl):
                 logger.info("LINE: dropped redelivered event")
                 continue
+            if event_id:
+                await self.inflight.begin(str(event_id), event)
+            accepted.append(event)
+        return accepted
+
+    async def handle_accepted(
+        self, events: list[dict[str, Any]], on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> None:
+        for event in events:
+            await self._handle_in_flight(event, on_new_message, register=False)
+
+    async def _handle_in_flight(
+        self,
+        event: dict[str, Any],
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+        register: bool = True,
+    ) -> None:
+        """Handle one claimed event, kept in the in-flight store until it is answered."""
+        event_id = str(event.get("webhookEventId") or "")
+        if event_id and register:
+            await self.inflight.begin(event_id, event)
+        try:
+            await self.handle_event(event, on_new_message)
+        except asyncio.CancelledError:
+            raise  # stopped mid-turn: the event stays in flight for another instance
+        except Exception as exc:
+            logger.error("LINE: event processing failed (%s)", type(exc).__name__)
+        if event_id:
+            await self.inflight.done(event_id)
+
+    async def recover_orphans(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> int:
+        """Handle the events a dead instance had claimed but not answered; how many were found."""
+        orphans = []
+        for event in await self.inflight.orphans():
+            token = event.get("replyToken")
+            if token and await self.claims.is_claimed(REPLY_TOKEN_NAMESPACE, str(token)):
+                # The dead instance got as far as its reply: the turn was stored and answered.
+                continue
+            orphans.append(event)
+        if orphans:
+            # Worded so the log scrubber keeps it ("LINE: <word>" and "LINE event" read as a LINE ID).
+            logger.warning("Taking over %d webhook event(s) of an instance that stopped (LINE)", len(orphans))
+        for event in orphans:
+            self._spawn(self._handle_in_flight(event, on_new_message))
+        return len(orphans)
+
+    async def _recover_forever(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
+        while True:
+            await asyncio.sleep(ORPHAN_SCAN_SECONDS)
             try:
-                await self.handle_event(event, on_new_message)
-            except Exception as exc:
-                logger.error("LINE: event processing failed (%s)", type(exc).__name__)
+                await self.recover_orphans(on_new_message)
+            except Exception as exc:  # the scan must never stop
+                logger.error("LINE: in-flight recovery failed (%s)", type(exc).__name__)
 
     # -- blueprint -----------------------------------------------------------------
 
@@ -348,15 +415,25 @@ class LineInput(InputChannel):
                     raise ValueError
             except (ValueError, UnicodeDecodeError, AttributeError):
                 return response.json({"error": "bad request"}, status=400)
-            if events:
-                self._spawn(self.process_events(events, on_new_message))
+            accepted = await self.accept_events(events) if events else []
+            if accepted:
+                self._spawn(self.handle_accepted(accepted, on_new_message))
             return response.text("OK")
+
+        @line_webhook.listener("after_server_start")
+        async def start_recovery(*_: Any) -> None:
+            if not isinstance(self.inflight, NoInflight):
+                self._recovery = asyncio.ensure_future(self._recover_forever(on_new_message))
 
         @line_webhook.listener("after_server_stop")
         async def close_client(*_: Any) -> None:
+            recovery = getattr(self, "_recovery", None)
+            if recovery is not None:
+                recovery.cancel()
             await self.wait_idle(timeout=5.0)
             if self.client is not None:
                 await self.client.close()
             await self.claims.close()
+            await self.inflight.close()
 
         return line_webhook

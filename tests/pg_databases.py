@@ -17,8 +17,8 @@ def _admin():
 class PgDatabase:
     """A throw-away database on the machine's PostgreSQL (the server itself is never stopped)."""
 
-    def __init__(self) -> None:
-        self.name = f"tsunagari_test_tracker_{uuid.uuid4().hex[:10]}"
+    def __init__(self, prefix: str = "tsunagari_test_tracker_") -> None:
+        self.name = f"{prefix}{uuid.uuid4().hex[:10]}"
         self.url = f"postgresql://postgres@127.0.0.1:5432/{self.name}"
         try:
             with _admin().connect() as conn:

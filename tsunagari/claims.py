@@ -17,10 +17,13 @@ recovery. Keys are hashed, so no reply token or event id is stored in clear.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import time
+import uuid
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from typing import Protocol
 
 from .config import settings
@@ -28,7 +31,7 @@ from .config import settings
 logger = logging.getLogger(__name__)
 
 DEFAULT_PREFIX = "tsunagari:"
-REDIS_TIMEOUT_SECONDS = 0.5  # a claim must never hold up a turn for long
+REDIS_TIMEOUT_SECONDS = 0.5  # a claim must never hold up a turn for long (calls run in threads: see below)
 
 
 def _digest(key: str) -> str:
@@ -38,6 +41,10 @@ def _digest(key: str) -> str:
 class ClaimStore(Protocol):
     async def claim(self, namespace: str, key: str, ttl_seconds: float) -> bool:
         """True for the first caller of (namespace, key) within ``ttl_seconds``."""
+        ...
+
+    async def is_claimed(self, namespace: str, key: str) -> bool:
+        """True while (namespace, key) is claimed; False also when that cannot be known."""
         ...
 
     async def close(self) -> None: ...
@@ -74,6 +81,10 @@ class MemoryClaims:
     async def claim(self, namespace: str, key: str, ttl_seconds: float) -> bool:
         return self.claim_now(namespace, key, ttl_seconds)
 
+    async def is_claimed(self, namespace: str, key: str) -> bool:
+        expires = self._seen.get(f"{namespace}:{key}")
+        return expires is not None and expires > time.monotonic()
+
     async def close(self) -> None:
         return None
 
@@ -84,25 +95,56 @@ class MemoryClaims:
         return "MemoryClaims()"
 
 
+def redis_worker_pool(name: str) -> ThreadPoolExecutor:
+    """Threads for Redis calls made from the event loop.
+
+    The client's socket timeout then measures Redis, not the event loop: with
+    an asyncio client the timeout also ran while the loop was busy with other
+    turns' NLU, and a loaded instance took a healthy Redis for down many times
+    a minute (measured by make loadtest), answering redeliveries twice.
+    """
+    return ThreadPoolExecutor(max_workers=4, thread_name_prefix=name)
+
+
 class RedisClaims:
     """Claims in Redis with ``SET NX EX``; shared by every instance using the same prefix."""
 
     def __init__(self, url: str, prefix: str = DEFAULT_PREFIX, timeout: float = REDIS_TIMEOUT_SECONDS) -> None:
-        import redis.asyncio as aioredis  # imported here: the embedded default needs no Redis
+        import redis  # imported here: the embedded default needs no Redis
 
         self.prefix = prefix
-        self._redis = aioredis.Redis.from_url(
+        self._redis = redis.Redis.from_url(
             url, socket_timeout=timeout, socket_connect_timeout=timeout, health_check_interval=30
         )
+        self._pool = redis_worker_pool("claims")
         self._down = False
         self._local = MemoryClaims()  # used only while Redis is unreachable
 
     def key(self, namespace: str, key: str) -> str:
         return f"{self.prefix}{namespace}:{_digest(key)}"
 
+    def _set_once(self, full_key: str, ttl_seconds: float) -> bool:
+        """SET NX with a value of our own, asked again once if the first answer did not come back.
+
+        A timeout does not say whether Redis applied the SET. Reading the key
+        back tells: our value means the claim is ours, another value means
+        another caller had it first. Falling back to memory there would answer
+        a redelivery twice.
+        """
+        mine = uuid.uuid4().hex.encode()
+        ttl = max(1, int(ttl_seconds))
+        try:
+            return bool(self._redis.set(full_key, mine, nx=True, ex=ttl))
+        except Exception:  # noqa: BLE001 - asked again below; a second failure counts as an outage
+            current = self._redis.get(full_key)
+            if current is None:
+                return bool(self._redis.set(full_key, mine, nx=True, ex=ttl))
+            return current == mine
+
     async def claim(self, namespace: str, key: str, ttl_seconds: float) -> bool:
         try:
-            granted = await self._redis.set(self.key(namespace, key), b"1", nx=True, ex=max(1, int(ttl_seconds)))
+            loop = asyncio.get_running_loop()
+            granted = await loop.run_in_executor(self._pool, self._set_once, self.key(namespace, key), ttl_seconds)
         except Exception as exc:  # redis.RedisError, OSError, timeouts: all mean "Redis is not there"
             if not self._down:
                 self._down = True
@@ -116,11 +158,19 @@ class RedisClaims:
             logger.warning("Shared state: Redis reachable again; claims are shared again")
         return bool(granted)
 
+    async def is_claimed(self, namespace: str, key: str) -> bool:
+        try:
+            loop = asyncio.get_running_loop()
+            return bool(await loop.run_in_executor(self._pool, self._redis.exists, self.key(namespace, key)))
+        except Exception:  # noqa: BLE001 - unknown: the caller treats it as not claimed
+            return await self._local.is_claimed(namespace, key)
+
     async def close(self) -> None:
         try:
-            await self._redis.close()
+            self._redis.close()
         except Exception:  # closing a dead connection is not an error worth raising
             pass
+        self._pool.shutdown(wait=False)
 
     def __repr__(self) -> str:
         return f"RedisClaims(prefix={self.prefix!r})"

@@ -94,3 +94,86 @@ async def test_reply_token_is_used_once_across_instances(cluster):
     await api.wait_for(lambda x: x.pushes())
     assert [c["status"] for c in api.replies()] == [200]  # the token was never sent a second time
     assert len(api.pushes()) == 1 and api.pushes()[0]["status"] == 200
+
+
+async def test_an_event_left_by_a_killed_instance_is_answered_by_the_other():
+    from tsunagari.inflight import RedisInflight
+
+    prefix = RedisPrefix()
+    api = await FakeLineApi(TOKEN).start()
+    answered = CountingRasa()
+
+    async def never_answers(message) -> None:
+        await asyncio.Event().wait()  # the instance dies inside the turn
+
+    dead_inflight = RedisInflight(REDIS_URL, prefix.prefix, heartbeat_ttl=0.3)
+    dead = LineInput(
+        SECRET,
+        TOKEN,
+        USER_SECRET,
+        api_base=api.base_url,
+        claims=RedisClaims(REDIS_URL, prefix.prefix),
+        inflight=dead_inflight,
+    )
+    survivor = LineInput(
+        SECRET,
+        TOKEN,
+        USER_SECRET,
+        api_base=api.base_url,
+        claims=RedisClaims(REDIS_URL, prefix.prefix),
+        inflight=RedisInflight(REDIS_URL, prefix.prefix),
+    )
+    event = text_event("こんばんは", USER, event_id="EVKILLED")
+    task = asyncio.ensure_future(dead.process_events([event], never_answers))
+    await asyncio.sleep(0.2)
+    # LINE's redelivery of the same event is dropped: the dead instance holds the claim.
+    await survivor.process_events([event], answered)
+    assert answered.received == []
+    task.cancel()
+    dead_inflight.stop_heartbeat()  # SIGKILL: no more heartbeat
+    await asyncio.sleep(0.6)
+    assert await survivor.recover_orphans(answered) == 1
+    await survivor.wait_idle(5)
+    assert answered.received == ["こんばんは"]
+    assert len(api.ok_calls()) == 1 and api.replies()[0]["body"]["replyToken"] == event["replyToken"]
+    assert await survivor.recover_orphans(answered) == 0
+    for channel in (dead, survivor):
+        await channel.claims.close()
+        await channel.inflight.close()
+        if channel.client is not None:
+            await channel.client.close()
+    await api.stop()
+    prefix.cleanup()
+
+
+async def test_an_event_whose_reply_was_sent_before_the_kill_is_not_answered_again():
+    from channels.line import REPLY_TOKEN_NAMESPACE
+    from tsunagari.inflight import RedisInflight
+
+    prefix = RedisPrefix()
+    api = await FakeLineApi(TOKEN).start()
+    answered = CountingRasa()
+    dead_inflight = RedisInflight(REDIS_URL, prefix.prefix, heartbeat_ttl=0.3)
+    claims = RedisClaims(REDIS_URL, prefix.prefix)
+    survivor = LineInput(
+        SECRET,
+        TOKEN,
+        USER_SECRET,
+        api_base=api.base_url,
+        claims=claims,
+        inflight=RedisInflight(REDIS_URL, prefix.prefix),
+    )
+    event = text_event("こんばんは", USER, event_id="EVREPLIED")
+    await dead_inflight.begin("EVREPLIED", event)
+    # The dead instance had claimed the reply token: it got as far as its reply.
+    assert await claims.claim(REPLY_TOKEN_NAMESPACE, event["replyToken"], 120)
+    dead_inflight.stop_heartbeat()
+    await asyncio.sleep(0.6)
+    assert await survivor.recover_orphans(answered) == 0
+    await survivor.wait_idle(5)
+    assert answered.received == [] and api.ok_calls() == []
+    await claims.close()
+    await survivor.inflight.close()
+    await dead_inflight.close()
+    await api.stop()
+    prefix.cleanup()

@@ -90,3 +90,44 @@ async def test_a_turn_waiting_behind_a_killed_instance_is_served_after_the_lifet
 
     await asyncio.wait_for(take(), timeout=8)
     assert not client().exists(f"{prefix}:lock:orphan")
+
+
+async def test_a_turn_behind_an_instance_without_heartbeat_takes_over_before_the_lifetime(prefix):
+    # The killed instance holds the lock with Rasa's 60 s lifetime; its heartbeat stops.
+    killed = AtomicRedisLockStore(host="127.0.0.1", port=6379, db=0, key_prefix=prefix, heartbeat_ttl=0.5)
+    survivor = AtomicRedisLockStore(host="127.0.0.1", port=6379, db=0, key_prefix=prefix)
+    held = killed.issue_ticket("orphan", 60)
+    killed.stop_heartbeat()
+    served: list[int] = []
+
+    async def take() -> None:
+        async with survivor.lock("orphan", lock_lifetime=60, wait_time_in_seconds=0.1) as lock:
+            served.append(lock.now_serving)
+
+    await asyncio.wait_for(take(), timeout=10)  # far below the 60 s lifetime
+    assert served and served[0] != held
+    assert not client().exists(f"{prefix}:lock:orphan")
+    assert not client().exists(f"{prefix}:lock_owner:orphan")
+
+
+async def test_a_live_instance_keeps_its_lock(prefix):
+    # Same short heartbeat TTL, but the holder is alive: the waiter must not jump the queue.
+    holder = AtomicRedisLockStore(host="127.0.0.1", port=6379, db=0, key_prefix=prefix, heartbeat_ttl=0.5)
+    waiter = AtomicRedisLockStore(host="127.0.0.1", port=6379, db=0, key_prefix=prefix)
+    order: list[str] = []
+
+    async def hold() -> None:
+        async with holder.lock("busy", lock_lifetime=60, wait_time_in_seconds=0.05):
+            order.append("holder in")
+            await asyncio.sleep(2.5)  # five heartbeat TTLs
+            order.append("holder out")
+
+    async def wait() -> None:
+        await asyncio.sleep(0.2)
+        async with waiter.lock("busy", lock_lifetime=60, wait_time_in_seconds=0.1):
+            order.append("waiter in")
+
+    await asyncio.wait_for(asyncio.gather(hold(), wait()), timeout=15)
+    assert order == ["holder in", "holder out", "waiter in"]
+    holder.stop_heartbeat()
+    waiter.stop_heartbeat()

@@ -83,3 +83,32 @@ async def test_redis_outage_falls_back_to_memory_and_logs_once(caplog, redis_pre
         await store.close()
     warnings = [r.getMessage() for r in caplog.records if "Redis unreachable" in r.getMessage()]
     assert len(warnings) == 1
+
+
+async def test_a_claim_whose_answer_timed_out_is_read_back_not_given_twice(redis_prefix):
+    # Redis applied the SET but the answer came too late (a busy event loop): the claim is
+    # still ours, and the other instance's claim of the same key is refused.
+    import redis
+
+    first = RedisClaims(REDIS_URL, redis_prefix.prefix)
+    second = RedisClaims(REDIS_URL, redis_prefix.prefix)
+    real_set = first._redis.set
+
+    def set_then_time_out(*args, **kwargs):
+        real_set(*args, **kwargs)
+        raise redis.TimeoutError("Timeout reading from socket")
+
+    first._redis.set = set_then_time_out
+    assert await first.claim("e", "late-answer", 60)
+    assert not first._down  # not taken for an outage
+    assert not await second.claim("e", "late-answer", 60)
+    await first.close()
+    await second.close()
+
+
+async def test_is_claimed_tells_a_taken_key_from_a_free_one(redis_prefix):
+    for claims in (MemoryClaims(), RedisClaims(REDIS_URL, redis_prefix.prefix)):
+        assert not await claims.is_claimed("t", "token-1")
+        assert await claims.claim("t", "token-1", 60)
+        assert await claims.is_claimed("t", "token-1")
+        await claims.close()
