@@ -12,6 +12,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import BotUttered
 from rasa.shared.core.slots import TextSlot
 from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.exceptions import RasaException
 from rasa.utils.endpoints import EndpointConfig
 
 from runtime.action_failure import guarded
@@ -38,7 +39,7 @@ def _run(run, language=None):
     "language, words", [(None, ["うまくお返事できません", "119", "110"]), ("en", ["Sorry", "119", "110"])]
 )
 def test_an_unreachable_action_server_gives_an_apology_with_the_emergency_numbers(language, words):
-    with pytest.raises(Exception):  # Rasa's own behaviour: the turn loses the action's events
+    with pytest.raises(RasaException):  # Rasa's own behaviour: the turn loses the action's events
         _run(RemoteAction.run, language)
     events = _run(guarded(RemoteAction.run), language)
     assert len(events) == 1 and isinstance(events[0], BotUttered)
