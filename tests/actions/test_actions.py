@@ -385,3 +385,25 @@ async def test_japanese_is_hard_in_english_gets_english(dispatcher, domain):
 
     await ActionEasyJapanese().run(dispatcher, make_tracker(text="Japanese is hard for me"), domain)
     assert dispatcher.messages[0]["text"].startswith("No problem")
+
+
+async def test_which_do_you_recommend_in_english_and_in_easy_japanese(dispatcher, domain):
+    import json
+
+    from actions.referral import ActionRecommend
+
+    top = json.dumps({"name": "テスト相談室", "reasons": ["無料"]}, ensure_ascii=False)
+    await ActionRecommend().run(dispatcher, make_tracker(slots={"last_top": top, "language": "en"}), domain)
+    await ActionRecommend().run(
+        dispatcher, make_tracker(slots={"last_top": top, "language": "ja", "easy_japanese": True}), domain
+    )
+    english, easy = (m["text"] for m in dispatcher.messages)
+    assert english.startswith("If you're not sure") and "テスト相談室" in english and "無料" in english
+    assert easy.startswith("まよったら") and "テスト相談室" in easy
+
+
+async def test_easy_japanese_results_intro(seeded_directory, dispatcher, domain):
+    tracker = make_tracker(slots={"support_category": "counseling", "language": "ja", "easy_japanese": True})
+    await ActionShowServices().run(dispatcher, tracker, domain)
+    texts = [m.get("text") or "" for m in dispatcher.messages]
+    assert any(t.startswith(("こちらが あいそうな", "かわりに、ここなら")) for t in texts), texts
