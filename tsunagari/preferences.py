@@ -18,14 +18,17 @@ TIMES = ("now", "weekday_day", "evening", "weekend", "any")
 # katakana, lower-case ASCII, no spaces or punctuation.
 
 # "No preference" answers, shared by both questions.
-_ANY = r"(こだわらな|こだわりな|こだわりは(とくに|特に)?な|どれでも|どっちでも|どちらでも|どの方法でも|どのほうほうでも|なんでも|何でも|いつでも|特にな|とくにな|特に希望はな|とくにきぼうはな|希望はな|きぼうはな|おまかせ|お任せ|わからな|分からな|決めてな|any)"
+_ANY = r"(こだわらな|こだわりな|こだわりは(とくに|特に)?な|どれでも|どっちでも|どちらでも|どの方法でも|どのほうほうでも|なんでも|何でも|いつでも|特にな|とくにな|特に希望はな|とくにきぼうはな|希望はな|きぼうはな|おまかせ|お任せ|わからな|分からな|決めてな|any|whenever|either|doesntmatter|nopreference|dontmind)"
 
 # Order matters: the first pattern that matches wins, so more specific
 # phrases come before general ones.
 _CHANNEL_PATTERNS = (
+    # English first where an English word holds another's ("meet in person", "online").
+    ("in_person", r"(inperson|facetoface|meetup)"),
+    ("online", r"(online|video|zoom|remote)"),
     ("online", r"(おんらいん|zoom|ずーむ|びでお通話|びでおつうわ|びでお|web会議|meet|teams|りもーと|ねっと|ネット)"),
-    ("chat", r"(line|らいん|ちゃっと|めっせーじ|文字|もじ|てきすと|dm|めーる|sns)"),
-    ("phone", r"(電話|でんわ|tel|通話|つうわ|声で|こえで)"),
+    ("chat", r"(chat|text|message|email|line|らいん|ちゃっと|めっせーじ|文字|もじ|てきすと|dm|めーる|sns)"),
+    ("phone", r"(電話|でんわ|tel|通話|つうわ|声で|こえで|phone|call)"),
     (
         "in_person",
         r"(対面|たいめん|会って|あって話|直接|ちょくせつ|顔を見て|窓口に行|行ける|行って|来所|訪問|実際に|りある)",
@@ -34,6 +37,10 @@ _CHANNEL_PATTERNS = (
 )
 
 _TIME_PATTERNS = (
+    ("now", r"((?<![ks])now|asap|tonight|today)"),
+    ("weekend", r"(weekend|saturday|sunday)"),
+    ("evening", r"(evening|night|afterwork)"),
+    ("weekday_day", r"(weekday|daytime|morning|afternoon|lunch)"),
     (
         "now",
         r"(今すぐ|いますぐ|今から|いまから|今日|きょう|今夜|こんや|今晩|こんばん|すぐ|至急|今(話|はな)|今がいい|いまがいい)",
@@ -83,7 +90,8 @@ MAX_ANSWER_LENGTH = 24
 _STORY_MARKERS = (
     r"(けど|けれど|でも|だけど|しかし|のに|言われ|いわれ|怒られ|おこられ|叱られ|しかられ|上司|じょうし|同僚|どうりょう|"
     r"会社に|かいしゃに|職場|しょくば|通って|かよって|働いて|はたらいて|仕事して|しごとして|仕事は|しごとは|仕事だ|しごとだ|"
-    r"思う|おもう|思って|おもって|ずっと|毎日|まいにち|いつも|だった|でした|ました|さみし|寂し|淋し|つらい|辛い|しんどい)"
+    r"思う|おもう|思って|おもって|ずっと|毎日|まいにち|いつも|だった|でした|ました|さみし|寂し|淋し|つらい|辛い|しんどい|"
+    r"but(?!ton)|though|because|iwork|mywork|atwork|working|job|boss|always|everyday|lonely|sad)"
 )
 
 

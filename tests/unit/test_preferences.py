@@ -104,3 +104,29 @@ def test_a_story_is_not_an_answer(text, parser):
 def test_explicit_preference_reads_an_answer():
     assert explicit_preference("夜なら大丈夫です", parse_time) == "evening"
     assert explicit_preference("", parse_time) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "channel", "time"),
+    [
+        ("by phone please", "phone", None),
+        ("chat is better", "chat", None),
+        ("online", "online", None),
+        ("in person", "in_person", None),
+        ("tonight", None, "now"),
+        ("right now", None, "now"),
+        ("weekends", None, "weekend"),
+        ("evenings", None, "evening"),
+        ("weekday daytime", None, "weekday_day"),
+        ("whenever", "any", "any"),
+        ("I don't know", None, None),
+    ],
+)
+def test_english_answers(text, channel, time):
+    assert parse_channel(text) == channel
+    assert parse_time(text) == time
+
+
+@pytest.mark.parametrize("text", ["but on weekdays I work", "my boss yelled at me today", "I'm at work all day"])
+def test_english_stories_are_not_answers(text):
+    assert not is_explicit_answer(text)
