@@ -132,3 +132,7 @@ def test_romaji_english_and_career_topic_needs(text, category):
 )
 def test_asks_for_something(text, asks):
     assert needs.asks_for_something(text) is asks
+
+
+def test_a_wish_for_a_chance_to_meet_people_is_a_place_to_be():
+    assert detect_need("だれかと知り合うきっかけがほしいな") == "free_space"
