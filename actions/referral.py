@@ -256,10 +256,27 @@ class ActionRefineSearch(Action):
             if stated in allowed and stated != tracker.get_slot(slot):
                 events.append(SlotSet(slot, stated))
             values[slot] = stated if stated in allowed else tracker.get_slot(slot)
-        area = "品川区" if latest_intent(tracker) == "ask_in_shinagawa" else None
+        area = "品川区" if latest_intent(tracker) == "ask_in_shinagawa" or ward_asked(tracker) else None
         return events + await show_results(
             dispatcher, tracker, category, values["contact_channel"], values["contact_time"], area=area
         )
+
+
+def ward_asked(tracker: Tracker) -> bool:
+    """True when 「品川にはないの？」 was asked since the last route was chosen.
+
+    A later 「じゃあ夜は？」 keeps the ward: the person narrowed the search
+    once and did not ask to widen it again. A new route starts afresh.
+    """
+    for event in reversed(tracker.events):
+        if event.get("event") != "user":
+            continue
+        name = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+        if name == "ask_in_shinagawa":
+            return True
+        if name in CATEGORY_BY_INTENT:
+            return False
+    return False
 
 
 class ActionRecommend(Action):
