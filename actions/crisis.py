@@ -28,6 +28,7 @@ from actions import directory, insight
 from actions.common import in_crisis, input_channel, latest_intent, latest_text
 from channels import contract
 from tsunagari.clock import now
+from tsunagari.preferences import parse_channel
 from tsunagari.safety.crisis_dialogue import ASKED, REASKED, compose, language_of, situation_for
 
 logger = logging.getLogger(__name__)
@@ -74,8 +75,11 @@ class ActionCrisisResponse(Action):
     ) -> list[dict[str, Any]]:
         crisis = in_crisis(tracker)
         stage = tracker.get_slot("crisis_stage")
-        situation = situation_for(latest_intent(tracker), crisis, stage, after_ask=stage in (ASKED, REASKED))
-        reply = compose(situation, language_of(latest_typed_text(tracker)), recent_bot_texts(tracker))
+        text = latest_typed_text(tracker)
+        situation = situation_for(
+            latest_intent(tracker), crisis, stage, after_ask=stage in (ASKED, REASKED), channel=parse_channel(text)
+        )
+        reply = compose(situation, language_of(text), recent_bot_texts(tracker))
         send(dispatcher, reply.messages)
         logger.info("Safety reply: %s.", situation)
         events: list[dict[str, Any]] = [SlotSet("crisis_stage", reply.stage)]

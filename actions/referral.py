@@ -25,6 +25,7 @@ from tsunagari.preferences import (
     is_explicit_answer,
     parse_channel,
     parse_time,
+    stated_answer,
 )
 from tsunagari.safety.crisis_dialogue import pinned_lines
 
@@ -37,23 +38,27 @@ CATEGORY_BY_INTENT = {
 }
 # Messages that are never an answer to the form, whatever words they hold:
 # a feeling, a question, a change of route or a way out of the form.
-NOT_AN_ANSWER = SAFETY_INTENTS | {
-    "express_loneliness",
-    "feeling",
-    "vent",
-    "stop_search",
-    "prickly",
-    "short_reaction",
-    "chitchat",
-    "request_human",
-    "faq_about",
-    "faq_operator",
-    "faq_anonymous_free",
-    "faq_data",
-    "greet",
-    "goodbye",
-    "thank",
-}
+# For the first six, the classifier's reading gives way when the whole
+# message is an answer (「会って話せるとこ」 read as a feeling, "right now" as
+# a way out; tsunagari.preferences.stated_answer). Safety intents never do.
+MISREAD_ANSWER_INTENTS = frozenset(
+    {"express_loneliness", "feeling", "stop_search", "prickly", "short_reaction", "chitchat"}
+)
+NOT_AN_ANSWER = (
+    SAFETY_INTENTS
+    | MISREAD_ANSWER_INTENTS
+    | {
+        "vent",
+        "request_human",
+        "faq_about",
+        "faq_operator",
+        "faq_anonymous_free",
+        "faq_data",
+        "greet",
+        "goodbye",
+        "thank",
+    }
+)
 FORM_SLOTS = {"contact_channel": (CHANNELS, parse_channel), "contact_time": (TIMES, parse_time)}
 
 
@@ -107,19 +112,31 @@ class ValidateReferralForm(FormValidationAction):
         return "validate_referral_form"
 
     def _extract(self, slot: str, tracker: Tracker) -> dict[str, Any]:
-        if latest_intent(tracker) in NOT_AN_ANSWER:
+        intent = latest_intent(tracker)
+        if intent in NOT_AN_ANSWER and not (intent in MISREAD_ANSWER_INTENTS and stated_answer(latest_text(tracker))):
             return {}
         allowed, parser = FORM_SLOTS[slot]
         value = latest_entity(tracker, slot)
         if value is None:
             text = latest_text(tracker)
-            if tracker.get_slot("requested_slot") == slot:
+            requested = tracker.get_slot("requested_slot")
+            if requested == slot:
                 value = explicit_preference(text, parser)
-            elif tracker.get_slot(slot) is None:
+            elif tracker.get_slot(slot) is None or self._answers_only_the_other(text, requested):
+                # Asked how, told when (「土日」 "weekends"), or asked when,
+                # told another way (「オンラインがいい」 over a channel read
+                # from the first message): take it, the form asks what is left.
                 value = explicit_preference(text, lambda t: clear_preference(t, parser))
         if value in allowed:
             return {slot: value}
         return {}
+
+    @staticmethod
+    def _answers_only_the_other(text: str, requested: str | None) -> bool:
+        """True when the message does not answer the question asked (so it may change the other answer)."""
+        if requested not in FORM_SLOTS:
+            return False
+        return explicit_preference(text, FORM_SLOTS[requested][1]) is None
 
     async def extract_contact_channel(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -197,10 +214,12 @@ async def show_results(
         # Never 「見つかりませんでした」 and 「こちらが合いそうなところです」 in one turn.
         if crisis:
             intro_key = "results_intro_crisis"
+        elif area:
+            intro_key = "results_intro_ward"
         elif not result.exact:
             intro_key = "results_intro_nearest"
         else:
-            intro_key = "results_intro_ward" if area else "results_intro"
+            intro_key = "results_intro"
         intro = say(tracker, intro_key)
         dispatcher.utter_message(
             text="\n\n".join([intro] + [format_card_text(card) for card in result.cards]),

@@ -31,7 +31,12 @@ from rasa.shared.nlu.training_data.message import Message
 
 from components.intent_override import IntentOverrideComponent, intent_name, override_intent
 from tsunagari.needs import asks_for_something, detect_need, wants_listening
+from tsunagari.preferences import stated_answer
 
+# A whole-message form answer (「やっぱ夜がいい」 "right now") read as one of
+# these becomes `inform`, so the form or the search after the results reads
+# it (tsunagari.preferences.stated_answer; stories never qualify).
+ANSWER_INTENTS_KEY = "answer_overridable_intents"
 ROUTABLE_INTENTS_KEY = "routable_intents"
 LISTENING_INTENTS_KEY = "listening_overridable_intents"
 STORY_CONFIDENCE_KEY = "story_below_confidence"
@@ -45,6 +50,18 @@ class NeedRouter(IntentOverrideComponent):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         return {
+            ANSWER_INTENTS_KEY: [
+                "nlu_fallback",
+                "stop_search",
+                "feeling",
+                "express_loneliness",
+                "prickly",
+                "short_reaction",
+                "affirm",
+                "deny",
+                "show_menu",
+                "other",
+            ],
             ROUTABLE_INTENTS_KEY: [
                 "express_loneliness",
                 "nlu_fallback",
@@ -73,10 +90,14 @@ class NeedRouter(IntentOverrideComponent):
     def process(self, messages: list[Message]) -> list[Message]:
         routable = set(self.component_config[ROUTABLE_INTENTS_KEY])
         listening = routable | set(self.component_config[LISTENING_INTENTS_KEY])
+        answers = set(self.component_config[ANSWER_INTENTS_KEY])
         for message in messages:
             current = intent_name(message)
             text = message.get(TEXT) or ""
             if text.startswith("/"):
+                continue
+            if current in answers and stated_answer(text):
+                override_intent(message, "inform")
                 continue
             if current in listening and wants_listening(text):
                 override_intent(message, "vent")
@@ -99,6 +120,8 @@ class NeedRouter(IntentOverrideComponent):
             if current == "seek_counseling" and need == "career":
                 override_intent(message, "seek_career")
             return
+        if stated_answer(text):
+            return  # 「夜がいい」 asks for nothing but is an answer, not a story
         confidence = (message.get(INTENT) or {}).get(PREDICTED_CONFIDENCE_KEY) or 0.0
         if confidence < self.component_config[STORY_CONFIDENCE_KEY] and not asks_for_something(text):
             override_intent(message, "feeling", confidence)

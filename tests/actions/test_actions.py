@@ -443,3 +443,85 @@ async def test_a_new_route_after_in_shinagawa_searches_everywhere_again(dispatch
     history = [_user("ask_in_shinagawa", "品川にはないの？"), _user("seek_career", "仕事も探したい")]
     assert not ward_asked(make_tracker(intent="inform", text="夜は？", events=history))
     assert ward_asked(make_tracker(intent="inform", text="夜は？", events=history[:1]))
+
+
+# --- short answers, in English too; the other question (issue 10) ---------------
+
+
+@pytest.mark.parametrize(
+    "requested, text, intent, slot, value",
+    [
+        ("contact_channel", "texting please", "nlu_fallback", "contact_channel", "chat"),
+        ("contact_channel", "a phone call is fine", "inform", "contact_channel", "phone"),
+        ("contact_time", "asap please", "stop_search", "contact_time", "now"),  # misread as a way out
+        ("contact_time", "I don't mind", "feeling", "contact_time", "any"),  # misread as a feeling
+        ("contact_channel", "会えるところがいい", "express_loneliness", "contact_channel", "in_person"),
+        ("contact_time", "何時でも", "inform", "contact_time", "any"),
+    ],
+)
+async def test_form_reads_a_short_answer_whatever_the_classifier_said(
+    dispatcher, domain, requested, text, intent, slot, value
+):
+    tracker = _form_tracker(requested, text, intent=intent, slots={"contact_channel": "chat"})
+    events = await ValidateReferralForm().run(dispatcher, tracker, domain)
+    assert SlotSet(slot, value) in events
+
+
+async def test_asked_how_and_told_when_fills_the_time_and_asks_how_again(dispatcher, domain):
+    tracker = _form_tracker("contact_channel", "saturdays are best", intent="inform")
+    events = await ValidateReferralForm().run(dispatcher, tracker, domain)
+    assert SlotSet("contact_time", "weekend") in events
+    assert not any(e.get("name") == "contact_channel" and e.get("value") for e in events)
+
+
+async def test_asked_when_and_told_another_way_changes_the_channel(dispatcher, domain):
+    tracker = _form_tracker("contact_time", "Zoomがいいかな", slots={"contact_channel": "in_person"})
+    events = await ValidateReferralForm().run(dispatcher, tracker, domain)
+    assert SlotSet("contact_channel", "online") in events
+    assert not any(e.get("name") == "contact_time" and e.get("value") for e in events)
+
+
+async def test_an_answer_to_the_question_asked_keeps_the_other_answer(dispatcher, domain):
+    # 「行ける」 also reads as in person; the time was asked, the phone stays.
+    tracker = _form_tracker("contact_time", "土日なら行けるかも", slots={"contact_channel": "phone"})
+    events = await ValidateReferralForm().run(dispatcher, tracker, domain)
+    assert SlotSet("contact_time", "weekend") in events
+    assert not any(e.get("name") == "contact_channel" for e in events)
+
+
+@pytest.mark.parametrize(
+    "requested, text, intent",
+    [
+        ("contact_time", "nights are the worst", "feeling"),
+        ("contact_channel", "my manager shouted at me on the phone", "express_loneliness"),
+        ("contact_time", "夜ねむれない", "express_loneliness"),
+        ("contact_time", "never mind", "stop_search"),
+        ("contact_time", "tonight", "crisis_check"),  # the safety layer's reading always stands
+    ],
+)
+async def test_form_still_refuses_a_story_a_way_out_or_a_safety_message(dispatcher, domain, requested, text, intent):
+    tracker = _form_tracker(requested, text, intent=intent)
+    assert await ValidateReferralForm().run(dispatcher, tracker, domain) == []
+
+
+@pytest.mark.parametrize(
+    "text, slot, value",
+    [
+        ("じゃあ週末だったら？", "contact_time", "weekend"),
+        ("what about evenings then?", "contact_time", "evening"),
+        ("やっぱりLINEがいいな", "contact_channel", "chat"),
+    ],
+)
+async def test_a_new_time_or_channel_after_the_results_refines(
+    seeded_directory, monkeypatch, dispatcher, domain, text, slot, value
+):
+    from actions.referral import ActionRefineSearch
+
+    monkeypatch.setenv("TSUNAGARI_NOW", "2026-11-25T14:00")
+    slots = {"support_category": "counseling", "contact_channel": "phone", "contact_time": "now"}
+    events = await ActionRefineSearch().run(dispatcher, make_tracker(slots=slots, intent="inform", text=text), domain)
+    assert SlotSet(slot, value) in events
+    assert (
+        len([e for e in events if e.get("event") == "slot" and e.get("name") in ("contact_channel", "contact_time")])
+        == 1
+    )

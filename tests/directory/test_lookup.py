@@ -369,3 +369,16 @@ def test_area_narrows_to_the_ward(session):
     assert result.cards and all(area[c.service_id] == "品川区" for c in result.cards)
     with pytest.raises(ValueError, match="unknown area"):
         find(session, category="free_space", area="新宿区")
+
+
+def test_in_the_ward_at_the_weekend_shows_only_ward_places_and_says_their_hours_are_unconfirmed(session):
+    """「品川にはないの？」 after a weekend 居場所 search (a Wednesday): the answer is the
+    ward's places, said plainly, not a national phone line first."""
+    from tsunagari.directory.snapshot import get_snapshot
+
+    area = {e.key: e.eligibility_area for e in get_snapshot(session).entries}
+    result = find(session, category="free_space", when="weekend", area="品川区", at=tokyo("2026-11-25T02:00"))
+    assert result.cards and all(area[c.service_id] == "品川区" for c in result.cards)
+    # The seed has no confirmed weekend hours for the ward's places (partners.md).
+    assert not result.exact
+    assert "確認中" in result.note and "見つかりませんでした" not in result.note

@@ -23,15 +23,26 @@ MAX_GENTLE_CHECK_RATE = 0.05
 ALARM_INTENTS = {"crisis"}
 # Outside a crisis, `crisis_unsafe` (「安全じゃない」) gets the gentle check too.
 CHECK_INTENTS = {"crisis_check", "hyperbole", "crisis_unsafe"}
-# Look-alikes that are everyday exaggeration: they are meant to get the
-# hyperbole check, and are measured by the hyperbole test instead.
-HYPERBOLE_KINDS = ("hyperbole", "hyperbole_like")
+# Look-alikes that are meant to get a check: everyday exaggeration (the
+# hyperbole check, measured by the hyperbole test), hopelessness without words
+# of death and someone else's risk (round 4 `gentle` / `third_party`: a gentle
+# check offering the 24-hour lines, never the alarm).
+CHECK_EXPECTED_KINDS = ("hyperbole", "hyperbole_like", "gentle", "third_party")
 # Regression floors for the never-tuned holdout slice, set just under what was
 # measured when the slice was introduced (see the README). They are not the
 # targets: recall 100 % and gentle checks <= 5 % are, and the holdout does not
 # meet them yet (recall 0.78-0.80 over the last trainings, sequences 0.733,
 # gentle checks 0.086-0.095). One message of the holdout is 0.9 %.
 HOLDOUT_RECALL_FLOOR = 0.75
+# Round 4 (English and mixed, written outside the team): lexicon 1.5.0 scored
+# recall 0.510 on all of it (holdout 0.469, 15/32) before any tuning; after
+# tuning on its tune slice, the holdout measured 0.625 (20/32). Floor: one
+# message under that.
+ROUND4_HOLDOUT_RECALL_FLOOR = 0.59
+# Round 4's look-alike holdout (25 messages) gets more false alarms than the
+# 5 % target: 2/21 non-gentle before tuning, 3/25 (0.12) after. A regression
+# ceiling at the measured figure, not the target (the README reports it).
+ROUND4_HOLDOUT_FALSE_ALARM_CEILING = 0.12
 HOLDOUT_SEQUENCE_RECALL_FLOOR = 0.70
 HOLDOUT_GENTLE_CHECK_CEILING = 0.10
 
@@ -52,12 +63,16 @@ RISK_SETS = {
     "round2": ("tests/safety/crisis_expressions_round2.yml", None, 1.0),
     "round3 tune": ("tests/safety/round3/risk.yml", "tune", 1.0),
     "round3 holdout": ("tests/safety/round3/risk.yml", "holdout", HOLDOUT_RECALL_FLOOR),
+    "round4 tune": ("tests/safety/round4/risk.yml", "tune", 1.0),
+    "round4 holdout": ("tests/safety/round4/risk.yml", "holdout", ROUND4_HOLDOUT_RECALL_FLOOR),
 }
 LOOK_ALIKE_SETS = {
     "near_miss round1": ("tests/safety/near_miss.yml", None),
     "near_miss round2": ("tests/safety/near_miss_round2.yml", None),
     "round3 look-alike tune": ("tests/safety/round3/look_alike.yml", "tune"),
     "round3 look-alike holdout": ("tests/safety/round3/look_alike.yml", "holdout"),
+    "round4 look-alike tune": ("tests/safety/round4/look_alike.yml", "tune"),
+    "round4 look-alike holdout": ("tests/safety/round4/look_alike.yml", "holdout"),
 }
 
 
@@ -85,14 +100,15 @@ def test_look_alikes_rarely_alarm_or_get_checked(name, parse, figures):
     kinds = [m.get("kind") for m in load_yaml(path)["messages"] if slice_ is None or m.get("slice", "tune") == slice_]
     intents = [p["intent"]["name"] for p in parse(texts)]
     alarms = [t for t, i in zip(texts, intents, strict=True) if i in ALARM_INTENTS]
-    everyday = [(t, i) for t, i, k in zip(texts, intents, kinds, strict=True) if k not in HYPERBOLE_KINDS]
+    everyday = [(t, i) for t, i, k in zip(texts, intents, kinds, strict=True) if k not in CHECK_EXPECTED_KINDS]
     checks = [t for t, i in everyday if i in CHECK_INTENTS]
     alarm_rate, check_rate = len(alarms) / len(texts), len(checks) / len(everyday)
     figures.append(
         f"{name}: false alarms {alarm_rate:.3f} ({len(alarms)}/{len(texts)}); "
         f"gentle checks on everyday messages {check_rate:.3f} ({len(checks)}/{len(everyday)})"
     )
-    assert alarm_rate <= MAX_FALSE_ALARM_RATE, "false alarms:\n" + "\n".join(f"  {t}" for t in alarms)
+    alarm_ceiling = ROUND4_HOLDOUT_FALSE_ALARM_CEILING if name == "round4 look-alike holdout" else MAX_FALSE_ALARM_RATE
+    assert alarm_rate <= alarm_ceiling, "false alarms:\n" + "\n".join(f"  {t}" for t in alarms)
     ceiling = HOLDOUT_GENTLE_CHECK_CEILING if "holdout" in name else MAX_GENTLE_CHECK_RATE
     assert check_rate <= ceiling, "gentle checks:\n" + "\n".join(f"  {t}" for t in checks)
 
@@ -151,3 +167,16 @@ def test_in_crisis_mode_an_answer_is_not_turned_into_an_alarm_by_the_earlier_tur
     「安全だと思う」 after 「生きてるのがしんどい」 is an answer, not a new alarm."""
     turns = ["ていうか、実はもう生きてるのがしんどくて", answer]
     assert parse_sequence(turns, in_crisis=True)["intent"]["name"] != "crisis"
+
+
+@pytest.mark.parametrize("kind", ["gentle", "third_party"])
+def test_hopelessness_and_someone_elses_risk_get_a_check_not_the_alarm(kind, parse, figures):
+    """Round 4: "what's the point anymore" and "my friend said she wants to die"
+    deserve the gentle check that offers the 24-hour lines, not "are you safe?"."""
+    texts = _messages("tests/safety/round4/look_alike.yml", "tune", kinds=(kind,))
+    intents = [p["intent"]["name"] for p in parse(texts)]
+    alarms = [t for t, i in zip(texts, intents, strict=True) if i in ALARM_INTENTS]
+    checked = sum(i in CHECK_INTENTS for i in intents)
+    figures.append(f"round4 {kind} (tune): {checked}/{len(texts)} gentle checks, {len(alarms)} alarms")
+    assert not alarms, "\n".join(alarms)
+    assert checked / len(texts) >= 0.6  # measured: gentle 6/8, third_party 4/6

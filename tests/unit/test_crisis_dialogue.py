@@ -107,6 +107,22 @@ def test_situation_for(intent, in_crisis, stage, after_ask, expected):
     assert cd.situation_for(intent, in_crisis, stage, after_ask) == expected
 
 
+@pytest.mark.parametrize(
+    "intent, channel, expected",
+    [
+        ("inform", "chat", "cannot_phone"),  # 「チャットがいい」 in crisis mode: the chat line
+        ("inform", "online", "cannot_phone"),
+        ("inform", "phone", "want_person"),
+        ("inform", None, "listen"),
+        ("request_human", None, "want_person"),  # 「話せる人いたらいいのにな」
+        ("thank", None, "stay"),
+        ("crisis", "chat", "urgent"),  # new risk wins over the way of talking
+    ],
+)
+def test_crisis_mode_follows_the_way_of_talking_asked_for(intent, channel, expected):
+    assert cd.situation_for(intent, True, cd.ASKED, False, channel=channel) == expected
+
+
 def test_dont_know_is_never_read_as_safe():
     reply = cd.compose("dont_know", "ja")
     assert "ほっと" not in reply.text and "安心" not in reply.text

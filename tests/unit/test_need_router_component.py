@@ -90,3 +90,48 @@ def test_a_confident_route_is_kept_even_without_a_request():
     message = _message("平日の夜に通える居場所", "seek_free_space", 0.99)
     NeedRouter({}).process([message])
     assert message.get(INTENT)["name"] == "seek_free_space"
+
+
+# --- a whole-message answer is an answer (issue 10) ----------------------------
+
+
+@pytest.mark.parametrize(
+    "text, intent",
+    [
+        ("やっぱり週末がいいな", "stop_search"),  # 「やっぱ」 is not "never mind" here
+        ("asap please", "stop_search"),
+        ("I don't mind", "feeling"),
+        ("会えるところがいい", "express_loneliness"),
+        ("late evenings", "nlu_fallback"),
+        ("either is fine", "prickly"),
+    ],
+)
+def test_a_whole_message_answer_becomes_inform(text, intent):
+    message = _message(text, intent)
+    NeedRouter({}).process([message])
+    assert message.get(INTENT) == {"name": "inform", "confidence": 1.0}
+
+
+@pytest.mark.parametrize(
+    "text, intent",
+    [
+        ("やっぱいいや", "stop_search"),  # the way out stays a way out
+        ("never mind", "stop_search"),
+        ("夜ねむれない", "express_loneliness"),  # a feeling with a time in it
+        ("weekends feel so empty", "feeling"),
+        ("tonight", "crisis_check"),  # safety decisions are never changed
+        ("電話で相談したい", "seek_counseling"),  # a route stays a route
+        ("good evening", "greet"),
+    ],
+)
+def test_stories_way_outs_routes_and_safety_are_not_answers(text, intent):
+    message = _message(text, intent)
+    NeedRouter({}).process([message])
+    assert message.get(INTENT)["name"] == intent
+
+
+@pytest.mark.parametrize("text", ["夜がいい", "電話で", "weekends"])
+def test_an_unsure_route_for_a_form_answer_is_not_turned_into_a_feeling(text):
+    message = _message(text, "seek_counseling", 0.6)
+    NeedRouter({}).process([message])
+    assert message.get(INTENT)["name"] != "feeling"

@@ -89,7 +89,7 @@ def test_short_answers_are_explicit(text):
 @pytest.mark.parametrize(
     "text, parser",
     [
-        ("今日上司にめっちゃ怒られた", parse_time),  # 「今日」 is not "now"
+        ("今夜も上司にめっちゃ怒られた", parse_time),  # 「今夜」 is not "now" here
         ("会社には行ってるけど、ただこなしてるだけ", parse_channel),  # not "in person"
         ("でも平日は仕事なんです", parse_time),  # the opposite of weekday daytime
         ("夜になると毎日さみしくなる", parse_time),
@@ -106,23 +106,42 @@ def test_explicit_preference_reads_an_answer():
     assert explicit_preference("", parse_time) is None
 
 
+# --- English answers, turned-down answers, the other question (issue 10) -------
+
+
 @pytest.mark.parametrize(
-    ("text", "channel", "time"),
+    "text, channel, time",
     [
-        ("by phone please", "phone", None),
-        ("chat is better", "chat", None),
-        ("online", "online", None),
-        ("in person", "in_person", None),
-        ("tonight", None, "now"),
-        ("right now", None, "now"),
-        ("weekends", None, "weekend"),
-        ("evenings", None, "evening"),
-        ("weekday daytime", None, "weekday_day"),
-        ("whenever", "any", "any"),
-        ("I don't know", None, None),
+        ("a phone call is fine", "phone", None),
+        ("Calling, I think", "phone", None),
+        ("texting works", "chat", None),
+        ("LINE pls", "chat", None),
+        ("email?", "chat", None),
+        ("video call", "online", None),
+        ("on Zoom", "online", None),
+        ("meet in person", "in_person", None),
+        ("Face-to-face would be best", "in_person", None),
+        ("ASAP please", None, "now"),
+        ("as soon as possible", None, "now"),
+        ("late evenings", None, "evening"),
+        ("after work", None, "evening"),
+        ("after 8pm", None, "evening"),
+        ("Saturday", None, "weekend"),
+        ("sundays are best", None, "weekend"),
+        ("weekday mornings", None, "weekday_day"),
+        ("around 2 pm", None, "weekday_day"),
+        ("any time", None, "any"),
+        ("whenever suits", None, "any"),
+        ("either is fine", "any", "any"),
+        ("I don't mind", "any", "any"),
+        ("no preference", "any", "any"),
+        ("denwa", "phone", None),  # romaji reads with the English words
+        ("donichi", None, "weekend"),
+        ("hmm", None, None),
+        ("I have no idea", None, None),
     ],
 )
-def test_english_answers(text, channel, time):
+def test_english_answers_on_whole_words(text, channel, time):
     assert parse_channel(text) == channel
     assert parse_time(text) == time
 
@@ -130,3 +149,123 @@ def test_english_answers(text, channel, time):
 @pytest.mark.parametrize("text", ["but on weekdays I work", "my boss yelled at me today", "I'm at work all day"])
 def test_english_stories_are_not_answers(text):
     assert not is_explicit_answer(text)
+
+
+@pytest.mark.parametrize(
+    "text, channel",
+    [
+        ("component", None),  # no "on"line, no "any" in company-like words
+        ("my company", None),
+        ("hotline", "phone"),
+        ("online please", "online"),  # not chat because of "line"
+        ("LINE", "chat"),
+    ],
+)
+def test_english_words_are_whole_words(text, channel):
+    assert parse_channel(text) == channel
+
+
+@pytest.mark.parametrize(
+    "text, channel",
+    [
+        ("電話は苦手", None),
+        ("対面はちょっとむり", None),
+        ("電話じゃなくてLINEで", "chat"),
+        ("not by phone", None),
+        ("no calls, text me", "chat"),
+        ("phone is hard for me", None),
+        ("I'd rather not meet in person", None),
+        ("no, phone", "phone"),  # "no," answers something else; the phone stays
+    ],
+)
+def test_a_turned_down_way_is_not_the_answer(text, channel):
+    assert parse_channel(text) == channel
+
+
+@pytest.mark.parametrize(
+    "text, time",
+    [("夜はむり、土日なら", "weekend"), ("evenings don't work, weekends?", "weekend"), ("not now", None)],
+)
+def test_a_turned_down_time_is_not_the_answer(text, time):
+    assert parse_time(text) == time
+
+
+@pytest.mark.parametrize(
+    "text, time",
+    [
+        ("何時でも", "any"),
+        ("いつでも大丈夫", "any"),
+        ("anytime works", "any"),
+        ("じゃあ週末だったら？", "weekend"),  # だったら asks, it does not tell a past
+        ("やっぱり平日の昼で", "weekday_day"),
+        ("今日がいい", "now"),
+        ("今日暑いね", None),  # 「今日」 in small talk names no time to talk
+        ("こんばん空いてます", "now"),
+    ],
+)
+def test_short_japanese_time_answers(text, time):
+    assert explicit_preference(text, parse_time) == time
+
+
+def test_any_time_answers_only_the_time_question():
+    """「いつでも」 asked how to connect answers when, not how (the form then asks how again)."""
+    for text in ("何時でもいいです", "whenever"):
+        assert parse_channel(text) is None
+        assert clear_preference(text, parse_time) == "any"
+    # A bare "no preference" is not an answer to the question that was not asked.
+    assert clear_preference("どちらでもいいです", parse_time) is None
+    assert clear_preference("either is fine", parse_channel) is None
+    assert clear_preference("方法はなんでも", parse_channel) == "any"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my manager shouted at me today",  # "today" is not "now"
+        "I go into the office every day and still feel invisible",  # not "in person"
+        "but weekdays I'm at work",  # the opposite of weekday daytime
+        "nights are the worst",
+        "I used to call my sister a lot",
+        "good evening",  # a greeting, not a time
+        "こんばんは",
+        "never mind, evenings",  # a way out said with it
+        "夜もういいや",
+    ],
+)
+def test_english_and_japanese_stories_greetings_and_way_outs_are_not_answers(text):
+    assert not is_explicit_answer(text)
+
+
+from tsunagari.preferences import stated_answer  # noqa: E402
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Zoomがいいかな",
+        "やっぱり電話がいいです",
+        "会えるところがいい",
+        "じゃあ土日は？",
+        "texting please",
+        "then weekends?",
+        "何時でも",
+    ],
+)
+def test_a_whole_message_answer_is_stated(text):
+    assert stated_answer(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "夜ねむれない",  # a feeling with a time in it
+        "朝起きるのがしんどい",
+        "週末はひとりで過ごしてる",
+        "can't sleep at night",
+        "weekends feel so empty",
+        "うーん",
+        "電話で相談したい",  # a need, for the router
+    ],
+)
+def test_a_feeling_or_a_need_with_a_time_in_it_is_not_a_stated_answer(text):
+    assert not stated_answer(text)

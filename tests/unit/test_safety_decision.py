@@ -12,6 +12,7 @@ T = Thresholds(alarm=0.8, check=0.6)
 NONE = Assessment("none")
 CRISIS = Assessment("crisis", "ideation_direct")
 HYPERBOLE = Assessment("hyperbole", "hyperbole")
+CHECK = Assessment("check", "distress_check")
 
 
 @pytest.mark.parametrize(
@@ -31,6 +32,9 @@ HYPERBOLE = Assessment("hyperbole", "hyperbole")
         (NONE, RiskScores(0.07, context=0.9), False, "crisis"),  # 「やっと終われる」 after a build-up
         (NONE, RiskScores(0.3, context=0.7), False, "check"),
         (NONE, None, True, "check"),  # no model: old behaviour
+        (CHECK, RiskScores(0.0), False, "check"),  # hopelessness: at least the gentle check
+        (CHECK, None, False, "check"),
+        (CHECK, RiskScores(0.95), False, "crisis"),  # the model can still raise it
     ],
 )
 def test_decide(lexicon, scores, classifier_crisis, level):

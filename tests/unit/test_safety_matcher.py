@@ -423,3 +423,34 @@ def test_all_kana_transliteration_keeps_recall_and_precision():
     rate = len(hits) / len(NEAR_MISS)
     assert recall >= 0.97, f"all-kana recall {recall:.1%}; misses: {misses}"
     assert rate <= MAX_FALSE_POSITIVE_RATE, f"all-kana FP rate {rate:.1%}; hits: {hits}"
+
+
+# ------------------------------------------------ English and the check level
+@pytest.mark.parametrize(
+    "text, level",
+    [
+        ("honestly i just feel like disappearing sometimes", "crisis"),  # a resident's message, fallback before 1.6.0
+        ("nobody would even notice if i was gone", "crisis"),
+        ("I keep thinking about ending it", "crisis"),
+        ("sometimes i think about jumping off my balcony", "crisis"),
+        ("got a stash of sleeping pills in my drawer", "crisis"),
+        ("🪦 tonight", "crisis"),
+        ("what's the point anymore", "check"),
+        ("I'm such a burden to everyone", "check"),
+        ("もう疲れた。何もかもどうでもいい", "check"),
+        ("my friend said she wants to die, how can i help her", "check"),  # someone else's risk
+        ("I want to end things with my boyfriend", "none"),
+        ("I want it all to end well", "none"),
+        ("want to disappear from social media for a while", "none"),
+        ("reading an article about suicide rates in japan", "none"),
+        ("i saved my pills in a case for travel", "none"),
+        ("バイト先の店長マジ殺したい笑", "none"),  # まじ殺 is not 自殺
+    ],
+)
+def test_english_and_check_level(text, level):
+    assert assess(text).level == level
+
+
+def test_check_level_never_hides_a_crisis_in_the_same_message():
+    assert assess("what's the point anymore. i want to die").level == "crisis"
+    assert assess("全部どうでもいい。死にたい").level == "crisis"

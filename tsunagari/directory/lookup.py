@@ -602,14 +602,19 @@ def find_services(session: Session, request: LookupRequest) -> LookupResult:
     notes: list[str] = []
     nxt = _next_opening(candidates, minute)
     alt = None
-    if request.category in ALT_24H_CATEGORIES:
+    # "In Shinagawa?" asks about the ward: a national line would answer another question.
+    if request.category in ALT_24H_CATEGORIES and request.area is None:
         alt = _open_24h_line(snapshot, request, minute)
+    unknown_hours = [c for c in candidates if c.tier == 2]
     if nxt is not None:
         c, start = nxt
         when_dt = _minute_to_dt(at, start)
         notes.append(
             msg("notes.no_match_next", name=c.e.name, day=_day_label(at.date(), when_dt.date()), clock=_clock(start))
         )
+    elif unknown_hours and alt is None:
+        # Places whose hours are not confirmed yet are the answer, said plainly.
+        notes.append(msg("notes.unknown_hours_only"))
     else:
         notes.append(
             msg("notes.no_match")

@@ -41,7 +41,11 @@ _DIRECT = {
     "goodbye": "stay",
     "greet": "still_here",
     "show_menu": "still_here",
+    "request_human": "want_person",
+    "thank": "stay",
 }
+# A way of talking named in crisis mode (「チャットがいい」「電話で」): the line that fits.
+_BY_CHANNEL = {"chat": "cannot_phone", "online": "cannot_phone", "phone": "want_person"}
 _RISK_AGAIN = {"crisis", "crisis_check", "hyperbole"}
 _SAFE_ANSWERS = {"crisis_safe"}
 _UNSAFE_ANSWERS = {"crisis_unsafe"}
@@ -161,11 +165,14 @@ def _lines_short(lang: str) -> str:
 # -- decisions ---------------------------------------------------------------
 
 
-def situation_for(intent: str | None, in_crisis: bool, stage: str | None, after_ask: bool) -> str:
+def situation_for(
+    intent: str | None, in_crisis: bool, stage: str | None, after_ask: bool, channel: str | None = None
+) -> str:
     """Which reply fits the latest intent.
 
     ``after_ask`` is True when the assistant's last message asked the safety
-    question, so that yes/no/わからない are read as answers to it.
+    question, so that yes/no/わからない are read as answers to it. ``channel``
+    is the way of talking the message names, if any (tsunagari.preferences).
     """
     if not in_crisis:
         if intent == "crisis":
@@ -185,6 +192,8 @@ def situation_for(intent: str | None, in_crisis: bool, stage: str | None, after_
         return "dont_know"
     if intent in _DIRECT:
         return _DIRECT[intent]
+    if channel in _BY_CHANNEL:
+        return _BY_CHANNEL[channel]
     return "listen"
 
 

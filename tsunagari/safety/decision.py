@@ -9,7 +9,8 @@ output is one of four levels:
 - ``hyperbole``: everyday exaggeration (「恥ずかしくて死ねる」): a lighter check;
 - ``none``: the classifier's intent stands.
 
-The lexicon is the floor: a lexicon crisis is always ``crisis``. The model can
+The lexicon is the floor: a lexicon crisis is always ``crisis``, a lexicon
+check at least ``check``. The model can
 raise any message to ``crisis`` or ``check``; it never lowers a lexicon match.
 Whatever the classifier said (``chitchat``, ``inform``, ``seek_*``, fallback),
 it cannot hide a high risk score.
@@ -68,6 +69,8 @@ def decide(
         return Decision("crisis", lexicon.group or "lexicon")
     if scores is not None and (reason := scores.reach(thresholds.alarm)):
         return Decision("crisis", reason)
+    if lexicon.level == "check":
+        return Decision("check", lexicon.group or "lexicon")
     if lexicon.level == "hyperbole":
         return Decision("hyperbole", lexicon.group or "hyperbole")
     if scores is not None:

@@ -1,9 +1,10 @@
 """Deterministic crisis matcher (layer 1 of the safety net).
 
 ``assess(text)`` tells whether a message contains a crisis expression
-(suicidal ideation, self-harm, methods or preparations, farewell), an
-everyday hyperbole with 死 ("恥ずかしすぎて死ねる", a gentle check), or
-nothing. It never raises and never returns or logs the user's text: the
+(suicidal ideation, self-harm, methods or preparations, farewell), distress
+that deserves a gentle check without an alarm ("何もかもどうでもいい",
+"what's the point anymore"), an everyday hyperbole with 死
+("恥ずかしすぎて死ねる", a lighter check), or nothing. It never raises and never returns or logs the user's text: the
 result only carries a level and the name of the lexicon group that matched.
 
 Why a lexicon and not only the classifier: the classifier is statistical
@@ -25,8 +26,8 @@ How a message is checked:
    unless it lies entirely inside an exclusion match, so an exclusion only
    removes the harmless span and the rest of the message is still
    checked ("自殺予防のポスター見たら死にたくなった" stays crisis).
-4. Only if no crisis pattern counted, hyperbole patterns are checked the
-   same way.
+4. Only if no crisis pattern counted, the gentle-check patterns, then the
+   hyperbole patterns, are checked the same way.
 """
 
 from __future__ import annotations
@@ -44,7 +45,8 @@ from tsunagari.text import normalize
 
 __all__ = ["Assessment", "Lexicon", "assess", "load_lexicon", "LEXICON_PATH"]
 
-Level = Literal["crisis", "hyperbole", "none"]
+Level = Literal["crisis", "check", "hyperbole", "none"]
+_LEVELS = ("crisis", "check", "hyperbole")
 
 LEXICON_PATH = Path(__file__).with_name("lexicon.yml")
 
@@ -64,6 +66,8 @@ _EMOJI_WORDS = {
     "\U0001f52a": "刃物",  # kitchen knife
     "\U0001fa78": "血",  # drop of blood
     "\U0001faa2": "ろーぷ",  # knot
+    "\U0001faa6": "墓",  # headstone
+    "\u26b0": "棺",  # coffin
 }
 _EMOJI_RE = re.compile("|".join(map(re.escape, _EMOJI_WORDS)))
 
@@ -96,7 +100,7 @@ class _Patterns:
     canonical: tuple[re.Pattern, ...]
     stripped: tuple[re.Pattern, ...]
     # For exclusions: the levels whose matches it neutralises.
-    applies_to: tuple[str, ...] = ("crisis", "hyperbole")
+    applies_to: tuple[str, ...] = _LEVELS
 
     def for_form(self, stripped: bool) -> tuple[re.Pattern, ...]:
         return self.stripped if stripped else self.canonical
@@ -108,10 +112,11 @@ class Lexicon:
     crisis: tuple[_Patterns, ...]
     hyperbole: tuple[_Patterns, ...]
     exclusions: tuple[_Patterns, ...]
+    check: tuple[_Patterns, ...] = ()
 
     @property
     def groups(self) -> tuple[_Patterns, ...]:
-        return self.crisis + self.hyperbole
+        return self.crisis + self.check + self.hyperbole
 
 
 def _expand(pattern: str, macros: dict) -> str:
@@ -183,7 +188,7 @@ def _compile(
     level: str,
     patterns: Iterable[str],
     macros: dict,
-    applies_to: tuple[str, ...] = ("crisis", "hyperbole"),
+    applies_to: tuple[str, ...] = _LEVELS,
 ) -> _Patterns:
     canonical, stripped = [], []
     for raw in patterns:
@@ -203,29 +208,26 @@ def _compile(
 def parse_lexicon(data: dict) -> Lexicon:
     """Build a :class:`Lexicon` from the parsed YAML document."""
     macros = {str(k): str(v) for k, v in (data.get("macros") or {}).items()}
-    crisis, hyperbole = [], []
+    by_level: dict[str, list] = {level: [] for level in _LEVELS}
     for group in data.get("groups") or []:
         level = group.get("level")
-        compiled = _compile(group["name"], level, group.get("patterns") or [], macros)
-        if level == "crisis":
-            crisis.append(compiled)
-        elif level == "hyperbole":
-            hyperbole.append(compiled)
-        else:
+        if level not in by_level:
             raise ValueError(f"lexicon group {group['name']!r}: unknown level {level!r}")
+        by_level[level].append(_compile(group["name"], level, group.get("patterns") or [], macros))
     exclusions = []
     for ex in data.get("exclusions") or []:
-        applies_to = ex.get("applies_to") or ["crisis", "hyperbole"]
+        applies_to = ex.get("applies_to") or list(_LEVELS)
         if isinstance(applies_to, str):
             applies_to = [applies_to]
-        if not set(applies_to) <= {"crisis", "hyperbole"}:
+        if not set(applies_to) <= set(_LEVELS):
             raise ValueError(f"exclusion {ex['name']!r}: bad applies_to {applies_to!r}")
         exclusions.append(_compile(ex["name"], "exclusion", ex.get("patterns") or [], macros, tuple(applies_to)))
     return Lexicon(
         version=str(data.get("version", "")),
-        crisis=tuple(crisis),
-        hyperbole=tuple(hyperbole),
+        crisis=tuple(by_level["crisis"]),
+        hyperbole=tuple(by_level["hyperbole"]),
         exclusions=tuple(exclusions),
+        check=tuple(by_level["check"]),
     )
 
 
@@ -362,8 +364,9 @@ def assess(text: object) -> Assessment:
     lexicon file raises when it is first loaded).
 
     Returns ``Assessment("crisis", group)`` if any crisis pattern matches
-    outside a harmless span, else ``Assessment("hyperbole", "hyperbole")``
-    for everyday exaggeration, else ``Assessment("none")``. The whole text
+    outside a harmless span, else ``Assessment("check", group)`` for
+    distress that deserves a gentle check, else ``Assessment("hyperbole",
+    group)`` for everyday exaggeration, else ``Assessment("none")``. The whole text
     is examined (no truncation: a crisis sentence may be buried at the end
     of a long message).
     """
@@ -373,12 +376,11 @@ def assess(text: object) -> Assessment:
     if not forms:
         return NONE
     lexicon = load_lexicon()
-    excluded = [_exclusion_spans(lexicon, form, "crisis") for form in forms]
-    group = _match(lexicon.crisis, forms, excluded)
-    if group is not None:
-        return Assessment("crisis", group)
-    excluded = [_exclusion_spans(lexicon, form, "hyperbole") for form in forms]
-    group = _match(lexicon.hyperbole, forms, excluded)
-    if group is not None:
-        return Assessment("hyperbole", group)
+    for level, entries in (("crisis", lexicon.crisis), ("check", lexicon.check), ("hyperbole", lexicon.hyperbole)):
+        if not entries:
+            continue
+        excluded = [_exclusion_spans(lexicon, form, level) for form in forms]
+        group = _match(entries, forms, excluded)
+        if group is not None:
+            return Assessment(level, group)
     return NONE
