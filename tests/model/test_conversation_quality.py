@@ -78,12 +78,14 @@ TARGET_KIND_SHARE = 0.90
 #   all     n=232: fallback 0.013, route accuracy 0.944, expected kind 0.875
 #   tune    n=155: fallback 0.006, route accuracy 0.972, expected kind 0.923  (all three targets met)
 #   holdout n=77:  fallback 0.026, route accuracy 0.889, expected kind 0.779  (fallback target met)
+# After merging main (its round-4 safety sets in the risk model; one tune
+# feeling became a gentle check): all kind 0.871, tune kind 0.916, the rest unchanged.
 # Floors: those figures moved by about two messages of the slice (targets are
 # asserted where met, so the tune floors and the fallback floors only matter
 # after a regression below the target).
 FLOORS = {
-    "all": {"fallback_rate": 0.025, "route_accuracy": 0.92, "kind_share": 0.865},
-    "tune": {"fallback_rate": 0.02, "route_accuracy": 0.94, "kind_share": 0.91},
+    "all": {"fallback_rate": 0.025, "route_accuracy": 0.92, "kind_share": 0.86},
+    "tune": {"fallback_rate": 0.02, "route_accuracy": 0.94, "kind_share": 0.90},
     "holdout": {"fallback_rate": 0.055, "route_accuracy": 0.83, "kind_share": 0.75},
 }
 
