@@ -16,7 +16,7 @@ from actions.common import SAFETY_INTENTS, in_crisis, latest_entity, latest_inte
 from actions.crisis import send
 from channels import contract
 from tsunagari.clock import now
-from tsunagari.messages import message
+from tsunagari.messages import message_for
 from tsunagari.preferences import (
     CHANNELS,
     TIMES,
@@ -60,6 +60,11 @@ NOT_AN_ANSWER = (
     }
 )
 FORM_SLOTS = {"contact_channel": (CHANNELS, parse_channel), "contact_time": (TIMES, parse_time)}
+
+
+def say(tracker: Tracker, key: str) -> str:
+    """A messages_ja.yml text in the conversation's language (English, やさしい日本語 or Japanese)."""
+    return message_for(key, tracker.get_slot("language") or "ja", bool(tracker.get_slot("easy_japanese")))
 
 
 def current_category(tracker: Tracker) -> str:
@@ -180,7 +185,7 @@ async def show_results(
         result = await directory.lookup(category, _preference(channel), _preference(when), now(), area=area)
     except Exception:  # broad on purpose: a resident gets an answer, staff get the log
         logger.exception("directory lookup failed")
-        dispatcher.utter_message(text=message("directory_unavailable"))
+        dispatcher.utter_message(text=say(tracker, "directory_unavailable"))
         if crisis:
             send(dispatcher, [pinned_lines()])
         return []
@@ -198,12 +203,12 @@ async def show_results(
     from tsunagari.directory.lookup import format_card_text
 
     if area is not None and not result.cards:
-        dispatcher.utter_message(text=message("no_results_ward"))
+        dispatcher.utter_message(text=say(tracker, "no_results_ward"))
         return []
     if result.note:
         dispatcher.utter_message(text=result.note)
     elif not result.cards:
-        dispatcher.utter_message(text=message("no_results"))
+        dispatcher.utter_message(text=say(tracker, "no_results"))
     events: list[dict[str, Any]] = []
     if result.cards:
         # Never 「見つかりませんでした」 and 「こちらが合いそうなところです」 in one turn.
@@ -215,9 +220,7 @@ async def show_results(
             intro_key = "results_intro_nearest"
         else:
             intro_key = "results_intro"
-        if tracker.get_slot("language") == "en" and not crisis:
-            intro_key += "_en"
-        intro = message(intro_key)
+        intro = say(tracker, intro_key)
         dispatcher.utter_message(
             text="\n\n".join([intro] + [format_card_text(card) for card in result.cards]),
             json_message=contract.directory_cards(intro, [card.to_dict() for card in result.cards]),
@@ -272,10 +275,27 @@ class ActionRefineSearch(Action):
             if stated in allowed and stated != tracker.get_slot(slot):
                 events.append(SlotSet(slot, stated))
             values[slot] = stated if stated in allowed else tracker.get_slot(slot)
-        area = "品川区" if latest_intent(tracker) == "ask_in_shinagawa" else None
+        area = "品川区" if latest_intent(tracker) == "ask_in_shinagawa" or ward_asked(tracker) else None
         return events + await show_results(
             dispatcher, tracker, category, values["contact_channel"], values["contact_time"], area=area
         )
+
+
+def ward_asked(tracker: Tracker) -> bool:
+    """True when 「品川にはないの？」 was asked since the last route was chosen.
+
+    A later 「じゃあ夜は？」 keeps the ward: the person narrowed the search
+    once and did not ask to widen it again. A new route starts afresh.
+    """
+    for event in reversed(tracker.events):
+        if event.get("event") != "user":
+            continue
+        name = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+        if name == "ask_in_shinagawa":
+            return True
+        if name in CATEGORY_BY_INTENT:
+            return False
+    return False
 
 
 class ActionRecommend(Action):
@@ -292,9 +312,9 @@ class ActionRecommend(Action):
         except ValueError:
             top = None
         if not isinstance(top, dict) or not top.get("name"):
-            dispatcher.utter_message(text=message("recommend_nothing_yet"))
+            dispatcher.utter_message(text=say(tracker, "recommend_nothing_yet"))
             return []
         reasons = [str(r) for r in top.get("reasons") or []]
-        because = message("recommend_reasons").format(reasons="・".join(reasons)) if reasons else ""
-        dispatcher.utter_message(text=message("recommend_first").format(name=top["name"], reasons=because))
+        because = say(tracker, "recommend_reasons").format(reasons="・".join(reasons)) if reasons else ""
+        dispatcher.utter_message(text=say(tracker, "recommend_first").format(name=top["name"], reasons=because))
         return []

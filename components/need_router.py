@@ -7,10 +7,18 @@ be or work support, the intent becomes the matching seek_* intent (which
 sets `support_category`). Routes the classifier already chose, FAQ and
 safety intents are never changed here.
 
-One exception for routes: a wish only to be listened to (「アドバイスは
-いらないから聞いてほしい」, tsunagari.needs.wants_listening) becomes `vent`
-even when the classifier chose seek_counseling or an FAQ, because starting
-the referral form there is exactly what the person asked us not to do.
+Three exceptions for routes:
+
+- a wish only to be listened to (「アドバイスはいらないから聞いてほしい」,
+  tsunagari.needs.wants_listening) becomes `vent` even when the classifier
+  chose seek_counseling or an FAQ, because starting the referral form there
+  is exactly what the person asked us not to do;
+- counseling chosen for a request about work (「第二新卒としてどう動けば
+  いいか相談に乗って」: a generic 相談 about a career topic) becomes career;
+- a route the classifier guessed without confidence for a story that asks
+  for nothing (no need phrase, no request, no question:
+  「一人暮らしだと水買いに行くのもしんどいね」) becomes `feeling`: it is
+  listened to, and suggestions come later, gently (issue 10).
 """
 
 from __future__ import annotations
@@ -18,11 +26,11 @@ from __future__ import annotations
 from typing import Any
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.constants import INTENT, PREDICTED_CONFIDENCE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from components.intent_override import IntentOverrideComponent, intent_name, override_intent
-from tsunagari.needs import detect_need, wants_listening
+from tsunagari.needs import asks_for_something, detect_need, wants_listening
 from tsunagari.preferences import stated_answer
 
 # A whole-message form answer (「やっぱ夜がいい」 "right now") read as one of
@@ -31,6 +39,8 @@ from tsunagari.preferences import stated_answer
 ANSWER_INTENTS_KEY = "answer_overridable_intents"
 ROUTABLE_INTENTS_KEY = "routable_intents"
 LISTENING_INTENTS_KEY = "listening_overridable_intents"
+STORY_CONFIDENCE_KEY = "story_below_confidence"
+ROUTES = ("seek_counseling", "seek_free_space", "seek_career")
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
@@ -72,6 +82,9 @@ class NeedRouter(IntentOverrideComponent):
                 "request_human",
                 "thank",
             ],
+            # A route guessed below this confidence, for a message that asks
+            # for nothing, is read as a story (see the module docstring).
+            STORY_CONFIDENCE_KEY: 0.95,
         }
 
     def process(self, messages: list[Message]) -> list[Message]:
@@ -89,9 +102,26 @@ class NeedRouter(IntentOverrideComponent):
             if current in listening and wants_listening(text):
                 override_intent(message, "vent")
                 continue
+            if current in ROUTES:
+                self._check_route(message, current, text)
+                continue
             if current not in routable:
                 continue
             need = detect_need(text)
             if need:
                 override_intent(message, f"seek_{need}")
         return messages
+
+    def _check_route(self, message: Message, current: str, text: str) -> None:
+        need = detect_need(text)
+        if need:
+            # Only work talk read as counseling is corrected: other need phrases
+            # (「相談できますか」) fit every route and must not move one.
+            if current == "seek_counseling" and need == "career":
+                override_intent(message, "seek_career")
+            return
+        if stated_answer(text):
+            return  # 「夜がいい」 asks for nothing but is an answer, not a story
+        confidence = (message.get(INTENT) or {}).get(PREDICTED_CONFIDENCE_KEY) or 0.0
+        if confidence < self.component_config[STORY_CONFIDENCE_KEY] and not asks_for_something(text):
+            override_intent(message, "feeling", confidence)

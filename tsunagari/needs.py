@@ -14,6 +14,7 @@ hiragana instead of katakana, lower-case ASCII, no spaces or punctuation.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from tsunagari.text import normalize
 
@@ -58,6 +59,11 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
         r"(いべんと|行事|さーくる|ぼらんてぃあ|食事会|ごはん会|ご飯会|交流会|集まり|あつまり|地域の活動|お祭り|おまつり)(に|を|が|とか|って|の|へ)?(参加したい|さんかしたい|参加してみたい|さんかしてみたい|参加でき|行きたい|いきたい|行ってみたい|いってみたい|ある(か|の|と)|あります|あれば|探|さが|知りたい|しりたい|教えて|おしえて|情報|ほし|欲し)",
     ),
     ("free_space", r"(みんなで|誰かと|だれかと)(ご飯|ごはん|食事|しょくじ)"),
+    (
+        "free_space",
+        r"(人|ひと|誰か|だれか)と(関わる|かかわる|知り合う|しりあう|出会う|であう|つながる|繋がる|話す|はなす)(機会|きかい|きっかけ|場)(が|を)?"
+        + _WISH,
+    ),
     # --- career -------------------------------------------------------------
     (
         "career",
@@ -72,6 +78,23 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
         r"(仕事|しごと|ばいと|あるばいと|働き口|職)(を|が|も)?(探|さが|見つけ|みつけ|したい|ほし|欲し|決ま|始めたい|はじめたい|変えたい|かえたい)",
     ),
     ("career", r"(働きたい|はたらきたい|働ける(か|ところ|場所|とこ|仕事)|働く自信)"),
+    # --- romaji Japanese and English (no spaces after normalize) -------------
+    (
+        "counseling",
+        r"((?<!career)(?<!kyaria)kaunse|counsel(l)?or|counsel(l)?ing|therapist|(soudan|sodan)(shitai|dekiru|saki|madoguchi|ni)"
+        r"|someonetotalkto|talktosomeone|talktosomebody|mentalhealth(support|help)|kiitekureru)",
+    ),
+    (
+        "free_space",
+        r"(ibasho|ibenntoni|ibentoni|tomodachi(ga|wo|o)?(hoshi|tsukuri|dekiru)|meetups?|makefriends|meetpeople|meetnewpeople"
+        r"|placetohangout|communityspace|socialgroups?)",
+    ),
+    (
+        "career",
+        r"(tenshoku|shuushoku|shushoku|shuukatsu|shukatsu|haroowaaku|shigoto(ga|wo|o)?(sagashi|mitsuka|hoshi)"
+        r"|job(support|hunting|search|centre|center|advice)|find(ing)?(a)?(new)?(job|work)|lookingfor(a)?(job|work)"
+        r"|career(advice|support|counsel)|resume|jobinterview)",
+    ),
 )
 _COMPILED = tuple((category, re.compile(pattern)) for category, pattern in _PATTERNS)
 
@@ -94,6 +117,46 @@ _JUST_LISTEN = re.compile(
     r"|^(ちょっと|ねえ|ねぇ)?(聞いて|きいて)(よ|ー|〜)"
     r"|justlisten|(?<!e)vent(ing)?(?![a-z])|letmerant|canirant|rantforabit|needtorant|offmychest|noadvice)"
 )
+
+
+# A career topic: a generic 「相談に乗って」 about it is a career question.
+_CAREER_TOPIC = re.compile(
+    r"(転職|てんしょく|就職|しゅうしょく|就活|しゅうかつ|第二新卒|新卒|再就職|求人|仕事探し|職探し|きゃりあ|復職"
+    r"|tenshoku|shuushoku|shukatsu|shuukatsu|career|jobhunt|findajob|findwork)"
+)
+# Counseling words that no career question uses.
+_COUNSELING_ONLY = re.compile(
+    r"((?<!きゃりあ)かうんせ|心理|めんたる|こころ|心の|気持ち|きもち|悩み|なやみ|counsel|therap)"
+)
+
+
+def career_topic(text: str) -> bool:
+    """True when a message asking for 相談 is about work: a new job, job hunting, a return to work."""
+    normalized = normalize(text)[:2000]
+    if _COUNSELING_ONLY.search(normalized):
+        return False
+    return any(
+        not _DECLINED.search(normalized[m.start() : m.end() + _DECLINED_WINDOW])
+        for m in _CAREER_TOPIC.finditer(normalized)
+    )
+
+
+# A request or a question anywhere in the message (read on the raw text:
+# normalize drops 「？」). A message with none of these is a story, not a
+# request: 「一人暮らしだと水買いに行くのもしんどいね」.
+_ASKS = re.compile(
+    r"([?？]|ほし|欲し|たい(?!へん)|ありま|ある(か|の|かな|\s*$)|ない(か|の|かな|です?か)|あれば|教え|おしえ|紹介|しょうかい"
+    r"|もらえ|くれ(る|ま|な)|いただけ|探|さが|知りたい|しりたい|どこ|できる|できま|行け|いけ(る|ま)|お願い|おねがい"
+    r"|pls|plz|please|(?<!not )(?<!n't )(?<!nt )\bwant|wanna|\bneed|looking|\blike\s*to|love\s*to|help|where|how\s*(do|can)"
+    r"|is\s*there|are\s*there|\bany\b|\bcan\s*(i|you|someone)|hoshi|shitai|(?<!shi)tai(desu)?$|arimasu|sagashi|oshiete|doko)",
+    re.IGNORECASE,
+)
+
+
+def asks_for_something(text: str) -> bool:
+    """True when the message holds a request or a question (in Japanese, romaji or English)."""
+    folded = unicodedata.normalize("NFKC", text or "")[:2000]
+    return _ASKS.search(folded) is not None
 
 
 def wants_listening(text: str) -> bool:
@@ -125,4 +188,6 @@ def detect_need(text: str) -> str | None:
     ranked = sorted(scores.items(), key=lambda item: item[1], reverse=True)
     if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
         return None
+    if ranked[0][0] == "counseling" and "career" not in scores and career_topic(text):
+        return "career"  # 「第二新卒としてどう動けばいいか相談に乗って」
     return ranked[0][0]

@@ -387,6 +387,64 @@ async def test_japanese_is_hard_in_english_gets_english(dispatcher, domain):
     assert dispatcher.messages[0]["text"].startswith("No problem")
 
 
+async def test_which_do_you_recommend_in_english_and_in_easy_japanese(dispatcher, domain):
+    import json
+
+    from actions.referral import ActionRecommend
+
+    top = json.dumps({"name": "テスト相談室", "reasons": ["無料"]}, ensure_ascii=False)
+    await ActionRecommend().run(dispatcher, make_tracker(slots={"last_top": top, "language": "en"}), domain)
+    await ActionRecommend().run(
+        dispatcher, make_tracker(slots={"last_top": top, "language": "ja", "easy_japanese": True}), domain
+    )
+    english, easy = (m["text"] for m in dispatcher.messages)
+    assert english.startswith("If you're not sure") and "テスト相談室" in english and "無料" in english
+    assert easy.startswith("まよったら") and "テスト相談室" in easy
+
+
+async def test_easy_japanese_results_intro(seeded_directory, dispatcher, domain):
+    tracker = make_tracker(slots={"support_category": "counseling", "language": "ja", "easy_japanese": True})
+    await ActionShowServices().run(dispatcher, tracker, domain)
+    texts = [m.get("text") or "" for m in dispatcher.messages]
+    assert any(t.startswith(("こちらが あいそうな", "かわりに、ここなら")) for t in texts), texts
+
+
+def _user(intent, text):
+    return {"event": "user", "text": text, "parse_data": {"intent": {"name": intent}, "text": text}}
+
+
+async def test_a_new_time_after_in_shinagawa_keeps_the_ward(seeded_directory, monkeypatch, dispatcher, domain):
+    from actions import directory
+    from actions.referral import ActionRefineSearch
+
+    calls = []
+    real_lookup = directory.lookup
+
+    async def spy(*args, **kwargs):
+        calls.append(kwargs.get("area"))
+        return await real_lookup(*args, **kwargs)
+
+    monkeypatch.setattr(directory, "lookup", spy)
+    history = [_user("seek_free_space", "居場所がほしい"), _user("ask_in_shinagawa", "品川にはないの？")]
+    tracker = make_tracker(
+        slots={"support_category": "free_space", "contact_channel": "any", "contact_time": "weekday_day"},
+        intent="inform",
+        text="じゃあ夜は？",
+        events=history,
+    )
+    events = await ActionRefineSearch().run(dispatcher, tracker, domain)
+    assert calls == ["品川区"]
+    assert SlotSet("contact_time", "evening") in events
+
+
+async def test_a_new_route_after_in_shinagawa_searches_everywhere_again(dispatcher):
+    from actions.referral import ward_asked
+
+    history = [_user("ask_in_shinagawa", "品川にはないの？"), _user("seek_career", "仕事も探したい")]
+    assert not ward_asked(make_tracker(intent="inform", text="夜は？", events=history))
+    assert ward_asked(make_tracker(intent="inform", text="夜は？", events=history[:1]))
+
+
 # --- short answers, in English too; the other question (issue 10) ---------------
 
 

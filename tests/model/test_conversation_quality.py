@@ -72,13 +72,21 @@ TARGET_KIND_SHARE = 0.90
 #   all     n=232: fallback 0.065, route accuracy 0.926, expected kind 0.789
 #   tune    n=155: fallback 0.065, route accuracy 0.944, expected kind 0.819
 #   holdout n=77:  fallback 0.065, route accuracy 0.889, expected kind 0.727
-# Floors: the merged figures, moved by about two messages of the slice. The
-# branch's tune fallback of 0.019 (target met) was lost in the merge: issue 10
-# stays open for it.
+# Tuned on the tune slice only (patterns of its misses: romaji and English
+# needs, stories read as routes, short work/money/health feelings, questions
+# about who may use the service; FallbackClassifier 0.30):
+#   all     n=232: fallback 0.013, route accuracy 0.944, expected kind 0.875
+#   tune    n=155: fallback 0.006, route accuracy 0.972, expected kind 0.923  (all three targets met)
+#   holdout n=77:  fallback 0.026, route accuracy 0.889, expected kind 0.779  (fallback target met)
+# After merging main (its round-4 safety sets in the risk model; one tune
+# feeling became a gentle check): all kind 0.871, tune kind 0.916, the rest unchanged.
+# Floors: those figures moved by about two messages of the slice (targets are
+# asserted where met, so the tune floors and the fallback floors only matter
+# after a regression below the target).
 FLOORS = {
-    "all": {"fallback_rate": 0.075, "route_accuracy": 0.90, "kind_share": 0.77},
-    "tune": {"fallback_rate": 0.08, "route_accuracy": 0.93, "kind_share": 0.80},
-    "holdout": {"fallback_rate": 0.105, "route_accuracy": 0.80, "kind_share": 0.66},
+    "all": {"fallback_rate": 0.025, "route_accuracy": 0.92, "kind_share": 0.86},
+    "tune": {"fallback_rate": 0.02, "route_accuracy": 0.94, "kind_share": 0.90},
+    "holdout": {"fallback_rate": 0.055, "route_accuracy": 0.83, "kind_share": 0.75},
 }
 
 

@@ -25,6 +25,16 @@ ENGLISH = [
     "utter_is_human",
     "utter_rephrase",
     "utter_stop_search",
+    "utter_vent",
+    "utter_human_options",
+    "utter_ask_category",
+    "utter_listen_in_form",
+    "utter_rephrase_in_form",
+    "utter_deny",
+    "utter_dont_know",
+    "utter_prickly",
+    "utter_cannot_phone",
+    "utter_someone_come",
 ]
 EN_CONDITION = [{"type": "slot", "name": "language", "value": "en"}]
 
@@ -55,10 +65,33 @@ EASY = [
     "utter_ask_contact_channel",
     "utter_ask_contact_time",
     "utter_stop_search",
+    "utter_empathize",
+    "utter_vent",
+    "utter_faq_about",
+    "utter_faq_operator",
+    "utter_faq_anonymous_free",
+    "utter_faq_data",
+    "utter_is_human",
+    "utter_ask_category",
+    "utter_short_reaction",
+    "utter_listen_in_form",
+    "utter_deny",
+    "utter_dont_know",
 ]
 
 
-@pytest.mark.parametrize("key", EASY)
+def _feeling_themes() -> list[str]:
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    return sorted(key for key in domain["responses"] if key.startswith("utter_feeling/"))
+
+
+@pytest.mark.parametrize("key", _feeling_themes())
+def test_every_listening_theme_answers_in_english(responses, key):
+    english = [v for v in responses[key] if v.get("condition") == EN_CONDITION]
+    assert english and all(v["text"].isascii() and "?" in v["text"] for v in english), key
+
+
+@pytest.mark.parametrize("key", EASY + _feeling_themes())
 def test_easy_japanese_variation_is_short_and_kana(responses, key):
     easy = [
         v for v in responses[key] if {"name": "easy_japanese", "type": "slot", "value": True} in v.get("condition", [])

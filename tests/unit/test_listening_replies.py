@@ -30,7 +30,8 @@ def test_listening_replies_are_several_and_ask_an_open_question():
     responses = _domain_responses()
     keys = [k for k in responses if k.startswith("utter_feeling/")] + ["utter_empathize", "utter_vent"]
     for key in keys:
-        texts = [variant["text"] for variant in responses[key]]
+        # The Japanese replies (the English and やさしい日本語 variations are conditional).
+        texts = [variant["text"] for variant in responses[key] if not variant.get("condition")]
         assert len(texts) >= 3, key
         for text in texts:
             assert not any(stiff in text for stiff in STIFF), (key, text)

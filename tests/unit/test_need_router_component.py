@@ -55,6 +55,43 @@ def test_venting_never_hides_a_safety_intent(intent):
     assert message.get(INTENT)["name"] == intent
 
 
+def test_a_request_about_work_read_as_counseling_becomes_career():
+    message = _message("新卒で入った会社を辞めて、次にどう動くか相談に乗ってほしい", "seek_counseling", 0.99)
+    NeedRouter({}).process([message])
+    assert message.get(INTENT)["name"] == "seek_career"
+
+
+def test_counseling_about_feelings_at_work_stays_counseling():
+    message = _message("転職してから気持ちが沈んでて、カウンセラーに相談したい", "seek_counseling", 0.99)
+    NeedRouter({}).process([message])
+    assert message.get(INTENT)["name"] == "seek_counseling"
+
+
+@pytest.mark.parametrize(
+    "text", ["熱が三日下がらなくて、ひとり暮らしだと買い出しもきついね", "nanka zutto daruku te nemui"]
+)
+def test_an_unsure_route_for_a_story_that_asks_nothing_is_listened_to(text):
+    message = _message(text, "seek_free_space", 0.6)
+    NeedRouter({}).process([message])
+    assert message.get(INTENT)["name"] == "feeling"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["同世代と話せる場所ってないかな", "ibasho sagashitemasu", "someone to talk to pls", "夜に行けるところがいい"],
+)
+def test_an_unsure_route_that_asks_for_something_is_kept(text):
+    message = _message(text, "seek_free_space", 0.6)
+    NeedRouter({}).process([message])
+    assert message.get(INTENT)["name"] in {"seek_free_space", "seek_counseling"}
+
+
+def test_a_confident_route_is_kept_even_without_a_request():
+    message = _message("平日の夜に通える居場所", "seek_free_space", 0.99)
+    NeedRouter({}).process([message])
+    assert message.get(INTENT)["name"] == "seek_free_space"
+
+
 # --- a whole-message answer is an answer (issue 10) ----------------------------
 
 
@@ -91,3 +128,10 @@ def test_stories_way_outs_routes_and_safety_are_not_answers(text, intent):
     message = _message(text, intent)
     NeedRouter({}).process([message])
     assert message.get(INTENT)["name"] == intent
+
+
+@pytest.mark.parametrize("text", ["夜がいい", "電話で", "weekends"])
+def test_an_unsure_route_for_a_form_answer_is_not_turned_into_a_feeling(text):
+    message = _message(text, "seek_counseling", 0.6)
+    NeedRouter({}).process([message])
+    assert message.get(INTENT)["name"] != "feeling"

@@ -2,6 +2,7 @@
 
 import pytest
 
+from tsunagari import needs
 from tsunagari.needs import detect_need, need_scores
 
 
@@ -98,3 +99,40 @@ def test_a_request_for_a_referral_is_not_venting(text):
 
 def test_a_change_of_mind_in_words_routes_to_counseling():
     assert detect_need("やっぱり仕事じゃなくて、誰かに話を聞いてほしい") == "counseling"
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("dareka ni soudan dekiru tokoro shiritai", "counseling"),
+        ("is there a counselor who speaks English", "counseling"),
+        ("any meetups for newcomers?", "free_space"),
+        ("tomodachi ga hoshii", "free_space"),
+        ("got fired last month, any job support around here", "career"),
+        ("shigoto sagashiteru", "career"),
+        ("第二新卒で次の会社をどう探すか相談したい", "career"),
+        ("転職したけど気持ちがしんどくて、心理士さんに相談したい", "counseling"),
+    ],
+)
+def test_romaji_english_and_career_topic_needs(text, category):
+    assert needs.detect_need(text) == category
+
+
+@pytest.mark.parametrize(
+    ("text", "asks"),
+    [
+        ("一人暮らしだと買い物に行くのもしんどいね", False),
+        ("大学を出てから新しい知り合いが全然できてない", False),
+        ("my dad keeps nagging me and I do not want to visit", False),
+        ("行ける場所ある？", True),
+        ("誰かと話せたらいいな、紹介してほしい", True),
+        ("is there anything for people like me", True),
+        ("ibasho sagashitemasu", True),
+    ],
+)
+def test_asks_for_something(text, asks):
+    assert needs.asks_for_something(text) is asks
+
+
+def test_a_wish_for_a_chance_to_meet_people_is_a_place_to_be():
+    assert detect_need("だれかと知り合うきっかけがほしいな") == "free_space"

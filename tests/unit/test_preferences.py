@@ -146,6 +146,11 @@ def test_english_answers_on_whole_words(text, channel, time):
     assert parse_time(text) == time
 
 
+@pytest.mark.parametrize("text", ["but on weekdays I work", "my boss yelled at me today", "I'm at work all day"])
+def test_english_stories_are_not_answers(text):
+    assert not is_explicit_answer(text)
+
+
 @pytest.mark.parametrize(
     "text, channel",
     [
