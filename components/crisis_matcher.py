@@ -26,6 +26,7 @@ from rasa.shared.nlu.training_data.message import Message
 
 from components.intent_override import IntentOverrideComponent, demote_intent, intent_name, override_intent
 from components.risk_scorer import RISK_KEY
+from tsunagari.preferences import bare_answer
 from tsunagari.safety import assess, load_lexicon
 from tsunagari.safety.decision import RiskScores, decide
 from tsunagari.safety.risk_model import Thresholds
@@ -61,7 +62,7 @@ class CrisisMatcher(IntentOverrideComponent):
             CRISIS_INTENT_KEY: "crisis",
             HYPERBOLE_INTENT_KEY: "hyperbole",
             CHECK_INTENT_KEY: "crisis_check",
-            # FallbackClassifier's threshold (config.yml), for a demoted guess.
+            # FallbackClassifier's threshold (config.yml passes the same value), for a demoted guess.
             FALLBACK_THRESHOLD_KEY: 0.4,
         }
 
@@ -84,7 +85,13 @@ class CrisisMatcher(IntentOverrideComponent):
             try:
                 lexicon = assess(message.get(TEXT))
                 scores, thresholds = _risk_inputs(message)
-                decision = decide(lexicon, scores, thresholds, intent_name(message) == self._crisis)
+                decision = decide(
+                    lexicon,
+                    scores,
+                    thresholds,
+                    intent_name(message) == self._crisis,
+                    bare_answer=bare_answer(message.get(TEXT)),
+                )
             except Exception:  # pragma: no cover - defensive, never seen
                 # Keep the classifier's decision rather than failing the
                 # whole parse; the message text is deliberately not logged.

@@ -280,15 +280,17 @@ _MAX_FRAME_RESIDUE_JA = 2  # characters left once the answer and its frame are t
 _MAX_FRAME_RESIDUE_EN = 1  # words
 
 
-def _answer_shaped(text: str | None) -> bool:
+def _answer_shaped(
+    text: str | None, max_residue_en: int = _MAX_FRAME_RESIDUE_EN, max_residue_ja: int = _MAX_FRAME_RESIDUE_JA
+) -> bool:
     """True when little is left of the message once the preference words and an answer's frame are removed."""
     prepared, english = _prepare(text)
     patterns = (_CHANNEL_EN + _TIME_EN) if english else (_CHANNEL_JA + _TIME_JA)
     for _, pattern in patterns:
         prepared = re.sub(pattern, " ", prepared)
     if english:
-        return len(_ANSWER_FRAME_EN.sub(" ", prepared).split()) <= _MAX_FRAME_RESIDUE_EN
-    return len(_ANSWER_FRAME_JA.sub("", prepared.replace(" ", ""))) <= _MAX_FRAME_RESIDUE_JA
+        return len(_ANSWER_FRAME_EN.sub(" ", prepared).split()) <= max_residue_en
+    return len(_ANSWER_FRAME_JA.sub("", prepared.replace(" ", ""))) <= max_residue_ja
 
 
 def stated_answer(text: str | None) -> bool:
@@ -303,3 +305,14 @@ def stated_answer(text: str | None) -> bool:
     if not is_explicit_answer(text) or (parse_channel(text) is None and parse_time(text) is None):
         return False
     return _answer_shaped(text)
+
+
+def bare_answer(text: str | None) -> bool:
+    """True when the message is nothing but a form answer ("tonight", 「電話で」).
+
+    Stricter than stated_answer (no other word at all), for the safety
+    decision: "pills tonight" has a word more and is never a bare answer.
+    """
+    if not is_explicit_answer(text) or (parse_channel(text) is None and parse_time(text) is None):
+        return False
+    return _answer_shaped(text, max_residue_en=0, max_residue_ja=0)

@@ -269,3 +269,22 @@ def test_a_whole_message_answer_is_stated(text):
 )
 def test_a_feeling_or_a_need_with_a_time_in_it_is_not_a_stated_answer(text):
     assert not stated_answer(text)
+
+
+@pytest.mark.parametrize(
+    "text, bare",
+    [
+        ("tonight", True),
+        ("by phone", True),
+        ("今夜", True),
+        ("電話で", True),
+        ("pills tonight", False),  # a word more: never lifted by the safety decision
+        ("rope tonight", False),
+        ("tonight i will end it", False),
+        ("夜ねむれない", False),
+    ],
+)
+def test_bare_answer_is_only_the_answer(text, bare):
+    from tsunagari.preferences import bare_answer
+
+    assert bare_answer(text) is bare

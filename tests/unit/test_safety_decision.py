@@ -41,6 +41,21 @@ def test_decide(lexicon, scores, classifier_crisis, level):
     assert decide(lexicon, scores, T, classifier_crisis).level == level
 
 
+@pytest.mark.parametrize(
+    "lexicon, scores, classifier_crisis, level",
+    [
+        (NONE, RiskScores(0.7), False, "none"),  # "tonight" as a form answer: the model-only check is lifted
+        (NONE, RiskScores(0.35), True, "none"),  # a classifier-only check too
+        (NONE, RiskScores(0.95), False, "crisis"),  # an alarm never is
+        (NONE, RiskScores(0.3, context=0.7), False, "check"),  # nor a check from the last turns
+        (CHECK, RiskScores(0.0), False, "check"),  # nor a lexicon check
+        (CRISIS, RiskScores(0.0), False, "crisis"),
+    ],
+)
+def test_a_bare_form_answer_gets_no_model_only_check(lexicon, scores, classifier_crisis, level):
+    assert decide(lexicon, scores, T, classifier_crisis, bare_answer=True).level == level
+
+
 def test_decision_reason_never_contains_text():
     decision = decide(NONE, RiskScores(0.95), T)
     assert decision.reason == "model"

@@ -63,8 +63,28 @@ def decide(
     scores: RiskScores | None,
     thresholds: Thresholds,
     classifier_says_crisis: bool = False,
+    bare_answer: bool = False,
 ) -> Decision:
-    """Combine the lexicon, the risk scores and the classifier (see module doc)."""
+    """Combine the lexicon, the risk scores and the classifier (see module doc).
+
+    ``bare_answer``: the whole message is a form answer ("tonight", "by phone",
+    tsunagari.preferences.stated_answer). Such a message carries no distress
+    of its own, so a gentle check raised on it by the model or the classifier
+    alone is lifted (it ended the form: "tonight" scored like risk wording).
+    An alarm, a lexicon match and a check from the last turns are never lifted.
+    """
+    decision = _decide(lexicon, scores, thresholds, classifier_says_crisis)
+    if bare_answer and decision.level == "check" and decision.reason in ("model", "classifier"):
+        return Decision("none", "bare_answer")
+    return decision
+
+
+def _decide(
+    lexicon: Assessment,
+    scores: RiskScores | None,
+    thresholds: Thresholds,
+    classifier_says_crisis: bool,
+) -> Decision:
     if lexicon.level == "crisis":
         return Decision("crisis", lexicon.group or "lexicon")
     if scores is not None and (reason := scores.reach(thresholds.alarm)):
