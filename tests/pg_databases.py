@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import pytest
@@ -48,6 +49,26 @@ class PgDatabase:
                 sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"), {"n": self.name}
             )
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{self.name}"'))
+
+
+def stored_user_texts(url: str) -> dict[str, list[str]]:
+    """Per sender, the stored user texts in the order the tracker store reads them back.
+
+    The order of tracker_store.PrivateSQLTrackerStore._read (row order); used by
+    the cluster fault tests and by make loadtest's checker.
+    """
+    engine = sa.create_engine(url, future=True)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                sa.text("SELECT sender_id, data FROM events WHERE type_name = 'user' ORDER BY id")
+            ).all()
+    finally:
+        engine.dispose()
+    stored: dict[str, list[str]] = {}
+    for sender, data in rows:
+        stored.setdefault(sender, []).append(json.loads(data).get("text"))
+    return stored
 
 
 @pytest.fixture

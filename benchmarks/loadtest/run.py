@@ -45,13 +45,12 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
 sys.path.insert(0, str(ROOT))
 
-import sqlalchemy as sa  # noqa: E402
 from aiohttp import web  # noqa: E402
 
 import cluster as cluster_script  # noqa: E402
 from tests.channels.line_fakes import FakeLineApi  # noqa: E402
 from tests.own_redis import OwnRedis  # noqa: E402
-from tests.pg_databases import PgDatabase  # noqa: E402
+from tests.pg_databases import PgDatabase, stored_user_texts  # noqa: E402
 from tsunagari.line_ids import hash_line_user_id  # noqa: E402
 from tsunagari.loadcheck import SentTurn, attribute_line_answers, check, percentile, total  # noqa: E402
 
@@ -283,21 +282,6 @@ def run_phase(stack: Stack, fake: FakeLineThread, users: int, seconds: int, kill
         "loadavg": Path("/proc/loadavg").read_text().split()[:3],
         "locust_csv": out / "locust_stats.csv",
     }
-
-
-def stored_user_texts(url: str) -> dict[str, list[str]]:
-    engine = sa.create_engine(url, future=True)
-    try:
-        with engine.connect() as conn:
-            rows = conn.execute(
-                sa.text("SELECT sender_id, data FROM events WHERE type_name = 'user' ORDER BY id")
-            ).all()
-    finally:
-        engine.dispose()
-    stored: dict[str, list[str]] = {}
-    for sender, data in rows:
-        stored.setdefault(sender, []).append(json.loads(data).get("text"))
-    return stored
 
 
 def evaluate(stack: Stack, phase: dict, fake: RecordingLineApi) -> dict:

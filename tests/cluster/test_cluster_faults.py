@@ -20,7 +20,6 @@ import uuid
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -28,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 import cluster as cluster_script  # noqa: E402
 from tests.own_redis import OwnRedis  # noqa: E402
-from tests.pg_databases import PgDatabase  # noqa: E402
+from tests.pg_databases import PgDatabase, stored_user_texts  # noqa: E402
 
 pytestmark = pytest.mark.e2e
 
@@ -110,21 +109,9 @@ class Load:
 
 
 def stored_user_turns(url: str, senders: list[str]) -> dict[str, list[str]]:
-    """Per sender, the stored user texts in the order the tracker store reads them back."""
-    engine = sa.create_engine(url, future=True)
-    try:
-        with engine.connect() as conn:
-            # The order of tracker_store.PrivateSQLTrackerStore._read (row order).
-            rows = conn.execute(
-                sa.text("SELECT sender_id, data FROM events WHERE type_name = 'user' ORDER BY id")
-            ).all()
-    finally:
-        engine.dispose()
-    turns: dict[str, list[str]] = {s: [] for s in senders}
-    for sender, data in rows:
-        if sender in turns:
-            turns[sender].append(json.loads(data).get("text"))
-    return turns
+    """Per sender of this load, the stored user texts in the tracker store's order."""
+    stored = stored_user_texts(url)
+    return {s: stored.get(s, []) for s in senders}
 
 
 def wait_until(predicate, timeout: float) -> bool:
