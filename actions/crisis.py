@@ -79,7 +79,7 @@ class ActionCrisisResponse(Action):
         situation = situation_for(
             latest_intent(tracker), crisis, stage, after_ask=stage in (ASKED, REASKED), channel=parse_channel(text)
         )
-        reply = compose(situation, language_of(text), recent_bot_texts(tracker))
+        reply = compose(situation, language_of(text, tracker.get_slot("language")), recent_bot_texts(tracker))
         send(dispatcher, reply.messages)
         logger.info("Safety reply: %s.", situation)
         events: list[dict[str, Any]] = [SlotSet("crisis_stage", reply.stage)]

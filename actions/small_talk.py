@@ -22,7 +22,7 @@ class ActionGreet(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        dispatcher.utter_message(text=greeting(now(), language_of(latest_text(tracker))))
+        dispatcher.utter_message(text=greeting(now(), language_of(latest_text(tracker), tracker.get_slot("language"))))
         return []
 
 
@@ -39,6 +39,6 @@ class ActionEasyJapanese(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        english = language_of(latest_text(tracker)) == "en"
+        english = language_of(latest_text(tracker), tracker.get_slot("language")) == "en"
         dispatcher.utter_message(text=message("easy_japanese_en" if english else "easy_japanese_ack"))
         return [SlotSet("easy_japanese", True)]

@@ -4,8 +4,9 @@ The `language` slot is filled from this entity, and the responses in
 domain.yml have English variations conditioned on it, so an English
 message gets English replies for the greeting, routes, form, results
 intro and FAQ (the crisis replies choose their language themselves). The
-rule is tsunagari.safety.crisis_dialogue.language_of, so both agree.
-Button payloads (/intent) keep the language of the conversation.
+rule is tsunagari.safety.crisis_dialogue.detected_language, so both agree.
+Button payloads (/intent) and messages too short to tell ("ok", an emoji)
+get no entity: they keep the language of the conversation.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from tsunagari.safety.crisis_dialogue import language_of
+from tsunagari.safety.crisis_dialogue import detected_language
 
 ENTITY = "language"
 
@@ -41,11 +42,14 @@ class LanguageTagger(GraphComponent):
             text = message.get(TEXT) or ""
             if not text.strip() or text.startswith("/"):
                 continue
+            language = detected_language(text)
+            if language is None:
+                continue
             entities = [e for e in (message.get(ENTITIES) or []) if e.get("entity") != ENTITY]
             entities.append(
                 {
                     "entity": ENTITY,
-                    "value": language_of(text),
+                    "value": language,
                     "start": 0,
                     "end": len(text),
                     "extractor": "LanguageTagger",

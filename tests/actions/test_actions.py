@@ -364,6 +364,20 @@ async def test_an_english_greeting_gets_an_english_reply(monkeypatch, dispatcher
     assert dispatcher.messages[0]["text"].startswith("Good evening")
 
 
+async def test_a_short_hi_gets_an_english_greeting_and_an_emoji_keeps_the_conversation_language(
+    monkeypatch, dispatcher, domain
+):
+    from actions.small_talk import ActionGreet
+
+    monkeypatch.setenv("TSUNAGARI_NOW", "2026-12-02T21:00")
+    await ActionGreet().run(dispatcher, make_tracker(intent="greet", text="hi"), domain)
+    await ActionGreet().run(dispatcher, make_tracker(intent="greet", text="👋", slots={"language": "en"}), domain)
+    await ActionGreet().run(dispatcher, make_tracker(intent="greet", text="👋"), domain)
+    first, second, third = (m["text"] for m in dispatcher.messages)
+    assert first.startswith("Good evening") and second.startswith("Good evening")
+    assert third.startswith("こんばんは")
+
+
 async def test_english_results_intro(seeded_directory, dispatcher, domain):
     tracker = make_tracker(slots={"support_category": "counseling", "language": "en"})
     await ActionShowServices().run(dispatcher, tracker, domain)

@@ -76,6 +76,22 @@ def test_language_of(text, lang):
 
 
 @pytest.mark.parametrize(
+    "text, conversation, lang",
+    [
+        ("hi", None, "en"),
+        ("yo!!", "ja", "en"),
+        ("ok", "en", "en"),
+        ("no", "en", "en"),
+        ("😢", "en", "en"),
+        ("うん", "en", "ja"),
+        ("ok", None, "ja"),
+    ],
+)
+def test_a_short_message_keeps_the_conversation_language(text, conversation, lang):
+    assert cd.language_of(text, conversation) == lang
+
+
+@pytest.mark.parametrize(
     "intent, in_crisis, stage, after_ask, expected",
     [
         ("crisis", False, None, False, "enter"),

@@ -17,10 +17,15 @@ def _language(text):
 
 @pytest.mark.parametrize(
     "text, expected",
-    [("Is there a counselor I can talk to?", ["en"]), ("相談したいです", ["ja"]), ("hi", ["ja"]), ("🙃", ["ja"])],
+    [("Is there a counselor I can talk to?", ["en"]), ("相談したいです", ["ja"]), ("hi", ["en"]), ("Hey!", ["en"])],
 )
 def test_typed_messages_are_tagged(text, expected):
     assert _language(text) == expected
+
+
+@pytest.mark.parametrize("text", ["🙃", "ok", "no", "2", "..."])
+def test_messages_too_short_to_tell_keep_the_conversation_language(text):
+    assert _language(text) == []
 
 
 def test_button_payloads_keep_the_conversation_language():

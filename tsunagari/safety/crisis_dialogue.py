@@ -80,18 +80,37 @@ _LATIN = re.compile(r"[A-Za-z]")
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 
 
-def language_of(text: str) -> str:
-    """``en`` for a message written in English (Latin letters, no Japanese), else ``ja``.
+# Too short for the letter count, but never Japanese: a first "hi" gets the
+# English greeting. Words a Japanese conversation also uses ("ok", "no",
+# "yes") are left out: they keep the language the conversation already has.
+_SHORT_ENGLISH = frozenset({"hi", "hey", "yo", "sup", "bye", "thx", "ty", "idk", "omg", "wtf", "why"})
+_NOT_LETTERS = re.compile(r"[^a-z]+")
 
-    Romaji Japanese ("shinitai") also reads as ``en``; the English reply keeps
-    every number and says the lines answer in Japanese, so it stays useful.
+
+def detected_language(text: str) -> str | None:
+    """``en`` or ``ja`` when the message tells, ``None`` when it cannot ("ok", "2", an emoji).
+
+    English means Latin letters and no Japanese: four letters or more, or one
+    of the short English words above. Romaji Japanese ("shinitai") also reads
+    as ``en``; the English reply keeps every number and says the lines answer
+    in Japanese, so it stays useful.
     """
     if not isinstance(text, str):
-        return "ja"
+        return None
     folded = unicodedata.normalize("NFKC", text)
     if _JAPANESE.search(folded):
         return "ja"
-    return "en" if len(_LATIN.findall(folded)) >= 4 else "ja"
+    if len(_LATIN.findall(folded)) >= 4:
+        return "en"
+    words = {word for word in _NOT_LETTERS.split(folded.lower()) if word}
+    if words and words <= _SHORT_ENGLISH:
+        return "en"
+    return None
+
+
+def language_of(text: str, conversation_language: str | None = None) -> str:
+    """The language to answer ``text`` in: its own, else the conversation's (else ``ja``)."""
+    return detected_language(text) or conversation_language or "ja"
 
 
 # -- data --------------------------------------------------------------------
