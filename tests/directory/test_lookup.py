@@ -114,8 +114,9 @@ def test_age_filter(session):
 
 
 def test_ranking_open_first_then_later(session):
-    # Tuesday 16:00: サンカクキチ (15-21) and きみまも (15-21) are open.
-    result = find(session, category="free_space", when=None, limit=5, at=tokyo("2026-11-24T16:00"))
+    # Tuesday 16:00, "now": サンカクキチ (15-21) and きみまも (15-21) are open. (At no set time, a
+    # place to go to lists the ward first: see the locality test below.)
+    result = find(session, category="free_space", when="now", limit=5, at=tokyo("2026-11-24T16:00"))
     opens = [card.open_now for card in result.cards]
     assert opens[0] is True
     first_not_open = next((i for i, o in enumerate(opens) if o is not True), len(opens))
@@ -351,6 +352,24 @@ def test_shinagawa_services_come_before_tokyo_and_national_ones(session):
         open_now = [c for c in result.cards if c.open_now is True]
         ranks = [LOCALITY_ORDER.get(area[c.service_id] or "", 3) for c in open_now]
         assert ranks == sorted(ranks), (category, [(c.service_id, area[c.service_id]) for c in open_now])
+
+
+@pytest.mark.parametrize("request_args", [{"category": "free_space"}, {"category": "career", "channel": "in_person"}])
+def test_a_place_to_go_at_any_time_lists_the_ward_first_even_with_hours_being_checked(session, request_args):
+    from tsunagari.directory.lookup import LOCALITY_ORDER
+    from tsunagari.directory.snapshot import get_snapshot
+
+    area = {e.key: e.eligibility_area for e in get_snapshot(session).entries}
+    result = find(session, limit=10, at=tokyo("2026-12-09T21:00"), **request_args)
+    ranks = [LOCALITY_ORDER.get(area[c.service_id] or "", 3) for c in result.cards]
+    assert ranks and ranks == sorted(ranks), [(c.service_id, area[c.service_id]) for c in result.cards]
+
+
+def test_a_set_time_still_lists_places_open_then_before_unconfirmed_ones(session):
+    result = find(session, category="free_space", when="weekend", limit=10, at=tokyo("2026-12-09T21:00"))
+    weekend_hours = [i for i, c in enumerate(result.cards) if "土曜" in c.hours_text or "日曜" in c.hours_text]
+    being_checked = [i for i, c in enumerate(result.cards) if "確認中" in c.hours_text]
+    assert weekend_hours and being_checked and max(weekend_hours) < min(being_checked)
 
 
 def test_text_cards_are_at_most_eight_lines(session):

@@ -298,6 +298,10 @@ def _evaluate(cands: list[_Candidate], request: LookupRequest, windows: list[tup
     simple = when in (None, "now")
     match = CHANNEL_MATCH[request.channel] if request.channel else None
     age_given = request.age is not None
+    # A place to go to, at no set time: nearness comes before sure hours (a ward place whose
+    # hours are still being checked before one in Kabukicho). Lines and chats, or a set time,
+    # keep "open at the time asked" first.
+    nearness_first = when is None and (request.channel == "in_person" or request.category == "free_space")
     for c in cands:
         e = c.e
         score = e.static_score
@@ -350,7 +354,11 @@ def _evaluate(cands: list[_Candidate], request: LookupRequest, windows: list[tup
         # Open at the requested time first, then sooner, then nearer (ward, Tokyo,
         # national), then better fit, then staff priority.
         later = c.fit_minute if c.tier == 1 else 0
-        c.rank = (c.tier, later, LOCALITY_ORDER.get(e.eligibility_area or "", 3), -score, e.rank_tail)
+        locality = LOCALITY_ORDER.get(e.eligibility_area or "", 3)
+        if nearness_first:
+            c.rank = (c.tier == 3, locality, c.tier, later, -score, e.rank_tail)
+        else:
+            c.rank = (c.tier, later, locality, -score, e.rank_tail)
 
 
 def _open_until_minute(c: _Candidate, minute: int) -> int | None:
