@@ -13,7 +13,10 @@ Differences from Rasa's SQLTrackerStore, and why:
   tracker is kept in memory (``pending``), one clear log line says so, and
   it is written as soon as the database answers again. Recently saved
   trackers are cached, so a conversation in crisis mode keeps its slots
-  through an outage;
+  through an outage. With several instances (``TSUNAGARI_REDIS_URL``), a
+  waiting conversation is also put in Redis (tsunagari.shared_pending), so
+  the next turn on another instance continues it, in order, and a killed
+  instance's waiting turns are written by a survivor (watcher thread);
 - no event broker: it would publish the unredacted events;
 - log lines carry neither message text nor sender ids;
 - the retention job runs in a daemon thread once a day.
@@ -49,6 +52,7 @@ from tsunagari.privacy.retention import (
     tracker_url,
 )
 from tsunagari.service import switch_off_outbound_reporting
+from tsunagari.shared_pending import Entry, shared_pending
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +60,7 @@ RECENT_TRACKERS = 2000  # kept in memory to ride out a database outage
 STORED_COUNTS = 20000
 RETENTION_FIRST_RUN_SECONDS = 60.0
 RETENTION_INTERVAL_SECONDS = 24 * 3600.0
+WRITE_BACK_INTERVAL_SECONDS = 2.0  # how often waiting conversations in Redis are looked for
 
 
 switch_off_outbound_reporting()
@@ -91,6 +96,7 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
         event_broker: Any = None,
         store_text: str | None = None,
         start_retention: bool = True,
+        start_write_back: bool = True,
         **kwargs: Any,
     ) -> None:
         if event_broker is not None:
@@ -127,6 +133,11 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
         # How many of a conversation's events (of its latest session, as last read) are
         # already stored: saves then skip Rasa's COUNT query. Refreshed by every retrieve.
         self._stored: OrderedDict[str, int] = OrderedDict()
+        # Waiting conversations shared between instances (nothing shared without Redis), and
+        # the conversations whose tracker did not come from the database: another instance
+        # may have written part of them, so their next write counts what is stored (by time).
+        self._shared = shared_pending(settings().redis_url, settings().redis_prefix)
+        self._by_time: set[str] = set()
         TrackerStore.__init__(self, domain, None)
         try:
             self._ensure_schema()
@@ -135,6 +146,8 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
         logger.info("Conversation store: %s (text stored: %s).", self.engine.url.get_backend_name(), mode)
         if start_retention:
             self._start_retention_thread()
+        if start_write_back and self._shared.enabled:
+            self._start_write_back_thread()
 
     # -- schema and sessions -------------------------------------------------
     def _ensure_schema(self) -> None:
@@ -206,21 +219,49 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
         return sorted(set(stored) | set(self._pending))
 
     async def _retrieve(self, sender_id: str, fetch_events_from_all_sessions: bool) -> DialogueStateTracker | None:
-        if sender_id in self._pending:
-            return self._pending[sender_id].copy()
+        shared = self._shared.get(sender_id) if self._shared.enabled else None
+        if shared is not None:
+            try:
+                self._write_back(shared)  # the database answers: the waiting turns are in it now
+                shared = None
+                self._report_up()  # and this process's own waiting copies (older or other conversations)
+            except SQLAlchemyError as exc:
+                self._report_down("write-back", exc)
+        if shared is not None or sender_id in self._pending:
+            return self._waiting(sender_id, shared)
         try:
             self._ensure_schema()
             tracker = self._read(sender_id, fetch_events_from_all_sessions)
         except SQLAlchemyError as exc:
             self._report_down("read", exc)
+            if self._shared.enabled:
+                shared = self._shared.get(sender_id)
+                if shared is not None:
+                    return self._waiting(sender_id, shared)
+                self._not_from_database(sender_id)
             cached = self._recent.get(sender_id)
             if cached is not None:
                 return cached.copy()
             # Unknown history: when written later, all of this tracker's events are new.
             self._unknown_base.add(sender_id)
             return None
+        self._by_time.discard(sender_id)
         self._report_up()
         return tracker
+
+    def _waiting(self, sender_id: str, shared: Entry | None) -> DialogueStateTracker:
+        """The newest waiting version: this process's own (full text), or the shared one if longer."""
+        local = self._pending.get(sender_id)
+        if self._shared.enabled:
+            self._not_from_database(sender_id)
+        if shared is not None and (local is None or len(shared.events) > len(local.events)):
+            return DialogueStateTracker.from_dict(sender_id, shared.events, self.domain.slots)
+        return local.copy()
+
+    def _not_from_database(self, sender_id: str) -> None:
+        """Another instance may write part of this conversation: count what is stored at the next write."""
+        self._by_time.add(sender_id)
+        self._stored.pop(sender_id, None)
 
     def _read(self, sender_id: str, fetch_events_from_all_sessions: bool) -> DialogueStateTracker | None:
         """Rasa's query (latest session unless all are asked for), in SQLAlchemy Core: no ORM cost."""
@@ -250,14 +291,25 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
         except SQLAlchemyError as exc:
             self._pending[sender_id] = tracker
             self._remember(tracker)
+            if self._shared.enabled:
+                self._not_from_database(sender_id)
+                self._shared.put(sender_id, [storable_event(e.as_dict(), self.store_text) for e in tracker.events])
             self._report_down("write", exc)
             return
         self._pending.pop(sender_id, None)
         self._remember(tracker)
+        if sender_id in self._by_time:
+            # Under the conversation's lock nobody else has a newer version: the shared one is written.
+            self._by_time.discard(sender_id)
+            self._shared.delete(sender_id)
         self._report_up()
 
     def _write(self, tracker: DialogueStateTracker) -> None:
         sender_id = tracker.sender_id
+        if sender_id in self._by_time:
+            self._write_by_time(tracker)
+            self._mark_stored(sender_id, len(tracker.events))
+            return
         with self.engine.begin() as connection:
             if sender_id in self._unknown_base:
                 events = list(tracker.events)
@@ -266,24 +318,77 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
             else:
                 with self.session_scope() as session:
                     events = list(self._additional_events(session, tracker))
-            rows = []
-            for event in events:
-                data = event.as_dict()
-                parse_data = data.get("parse_data") or {}
-                rows.append(
-                    {
-                        "sender_id": sender_id,
-                        "type_name": event.type_name,
-                        "timestamp": data.get("timestamp"),
-                        "intent_name": (parse_data.get("intent") or {}).get(INTENT_NAME_KEY),
-                        "action_name": data.get("name"),
-                        "data": json.dumps(storable_event(data, self.store_text), ensure_ascii=False),
-                    }
-                )
-            if rows:
-                connection.execute(self.SQLEvent.__table__.insert(), rows)
+            if events:
+                connection.execute(self.SQLEvent.__table__.insert(), self._rows(sender_id, events))
         self._unknown_base.discard(sender_id)
         self._mark_stored(sender_id, len(tracker.events))
+
+    def _rows(self, sender_id: str, events: list) -> list[dict[str, Any]]:
+        rows = []
+        for event in events:
+            data = event.as_dict()
+            parse_data = data.get("parse_data") or {}
+            rows.append(
+                {
+                    "sender_id": sender_id,
+                    "type_name": event.type_name,
+                    "timestamp": data.get("timestamp"),
+                    "intent_name": (parse_data.get("intent") or {}).get(INTENT_NAME_KEY),
+                    "action_name": data.get("name"),
+                    "data": json.dumps(storable_event(data, self.store_text), ensure_ascii=False),
+                }
+            )
+        return rows
+
+    def _write_by_time(self, tracker: DialogueStateTracker) -> None:
+        """Write the events the database does not have yet, whoever wrote the others.
+
+        A conversation's events are all newer than the earliest event of its
+        latest session, and the stored ones are a prefix of the tracker's (turns
+        of one conversation are serialized by the lock store). So the events
+        stored at or after that time are the first ones of the tracker. An
+        advisory lock per conversation serializes the writers on PostgreSQL
+        (a turn and the write-back of another instance).
+        """
+        events = list(tracker.events)
+        if not events:
+            return
+        sender_id = tracker.sender_id
+        table = self.SQLEvent.__table__
+        since = min(event.timestamp for event in events)
+        with self.engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                connection.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": sender_id})
+            stored = connection.execute(
+                sa.select(sa.func.count())
+                .select_from(table)
+                .where(table.c.sender_id == sender_id, table.c.timestamp >= since)
+            ).scalar_one()
+            if stored < len(events):
+                connection.execute(table.insert(), self._rows(sender_id, events[stored:]))
+        self._unknown_base.discard(sender_id)
+
+    def _write_back(self, entry: Entry) -> None:
+        """Write a conversation that waited in Redis, then remove it there (unless it changed meanwhile)."""
+        self._ensure_schema()
+        tracker = DialogueStateTracker.from_dict(entry.sender_id, entry.events, self.domain.slots)
+        self._write_by_time(tracker)
+        self._stored.pop(entry.sender_id, None)
+        self._shared.delete(entry.sender_id, entry)
+
+    def write_back_shared_once(self) -> int:
+        """Write every conversation waiting in Redis; how many were written (stops at a database error)."""
+        written = 0
+        for entry in self._shared.entries():
+            try:
+                self._write_back(entry)
+            except SQLAlchemyError as exc:
+                logger.debug("Write-back of waiting conversations postponed (%s).", _reason(exc))
+                break
+            written += 1
+        if written:
+            logger.info("Wrote %d conversation(s) that waited in Redis during an outage.", written)
+        return written
 
     def _mark_stored(self, sender_id: str, count: int) -> None:
         self._stored[sender_id] = count
@@ -316,3 +421,17 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
 
         self._retention_stop = stop
         threading.Thread(target=loop, name="tsunagari-retention", daemon=True).start()
+
+    def _start_write_back_thread(self) -> None:
+        """Conversations of an instance killed during an outage are written by a survivor."""
+        stop = threading.Event()
+
+        def loop() -> None:
+            while not stop.wait(WRITE_BACK_INTERVAL_SECONDS):
+                try:
+                    self.write_back_shared_once()
+                except Exception:  # noqa: BLE001 - the thread must outlive any single failure
+                    logger.exception("Write-back of waiting conversations failed.")
+
+        self._write_back_stop = stop
+        threading.Thread(target=loop, name="tsunagari-write-back", daemon=True).start()

@@ -174,11 +174,9 @@ def test_postgres_outage(stack):
         database.back()
         time.sleep(6)
     assert load.failures == [] and load.turns() >= 20
-    # Known limit (measured, see README クラスタ): during a database outage each instance keeps
-    # its turns in its own memory, and round-robin spreads one conversation over both, so
-    # the write-back after the outage can store a conversation's turns out of order. None is
-    # lost or stored twice; the order is reported, not asserted.
-    reordered = assert_no_turn_lost(database, load, check_order=False)
+    # Round-robin spreads each conversation over both instances: the turns that waited for the
+    # database are shared in Redis (tsunagari.shared_pending), so they are stored in order.
+    reordered = assert_no_turn_lost(database, load)
     print(f"postgres outage: turns={load.turns()} reordered={reordered}")
     logs = log_text(cluster)
     assert "Conversation store unavailable" in logs

@@ -199,3 +199,129 @@ def test_postgres_pool_is_sized_from_the_settings(pg_database, monkeypatch):
     store = make_store(pg_database.url)
     assert store.engine.pool.size() == 2 and store.engine.pool._max_overflow == 1
     store.engine.dispose()
+
+
+# -- several instances: waiting conversations shared in Redis ------------------------
+
+
+@pytest.fixture
+def own_redis():
+    from tests.own_redis import OwnRedis
+
+    redis = OwnRedis().start()
+    yield redis
+    redis.stop()
+
+
+def user_texts(url: str, sender: str) -> list[str]:
+    return [json.loads(r.data).get("text") for r in stored_rows(url) if r.sender_id == sender and r.type_name == "user"]
+
+
+def instances(url, redis_url, monkeypatch, count=2):
+    monkeypatch.setenv("TSUNAGARI_REDIS_URL", redis_url)
+    return [make_store(url, start_write_back=False) for _ in range(count)]
+
+
+async def test_during_an_outage_the_other_instance_continues_the_conversation_in_order(
+    pg_database, own_redis, monkeypatch, caplog
+):
+    caplog.set_level(logging.INFO)
+    a, b = instances(pg_database.url, own_redis.url, monkeypatch)
+    tracker = new_tracker(a)
+    turn(tracker, "こんにちは")
+    await a.save(tracker)
+
+    pg_database.outage()
+    on_a = await a.retrieve(SENDER)
+    turn(on_a, "ひとつめ", crisis=True)
+    await a.save(on_a)
+    on_b = await b.retrieve(SENDER)  # round-robin: the next turn lands on the other instance
+    assert len(on_b.events) == len(on_a.events) and on_b.get_slot("crisis") is True
+    turn(on_b, f"ふたつめ {PHONE}")
+    await b.save(on_b)
+    on_a = await a.retrieve(SENDER)
+    assert len(on_a.events) == len(on_b.events)
+    turn(on_a, "みっつめ")
+    await a.save(on_a)
+
+    pg_database.back()
+    again = await b.retrieve(SENDER)  # the first read after the outage writes what waited
+    assert len(again.events) == len(on_a.events)
+    turn(again, "よっつめ")
+    await b.save(again)
+    await a.save(on_a)  # a late write-back of an older version adds nothing
+    assert user_texts(pg_database.url, SENDER) == [
+        "こんにちは",
+        "ひとつめ",
+        "ふたつめ [電話番号]",
+        "みっつめ",
+        "よっつめ",
+    ]
+    assert not any(PHONE in r.data for r in stored_rows(pg_database.url))
+    assert own_redis_keys(own_redis) == []
+    assert PHONE not in caplog.text and SENDER not in caplog.text
+
+
+async def test_turns_of_an_instance_killed_during_an_outage_are_written_by_a_survivor(
+    pg_database, own_redis, monkeypatch
+):
+    a, b = instances(pg_database.url, own_redis.url, monkeypatch)
+    pg_database.outage()
+    assert await a.retrieve(SENDER) is None  # a new conversation, started during the outage
+    tracker = new_tracker(a)
+    turn(tracker, "はじめまして")
+    await a.save(tracker)
+    turn(tracker, "ねむれない")
+    await a.save(tracker)
+    del a  # SIGKILL: its memory is gone
+
+    assert b.write_back_shared_once() == 0  # still down: nothing written, nothing lost
+    pg_database.back()
+    assert b.write_back_shared_once() == 1
+    assert b.write_back_shared_once() == 0
+    assert user_texts(pg_database.url, SENDER) == ["はじめまして", "ねむれない"]
+    assert own_redis_keys(own_redis) == []
+
+
+async def test_two_instances_writing_back_the_same_conversation_store_it_once(pg_database, own_redis, monkeypatch):
+    a, b = instances(pg_database.url, own_redis.url, monkeypatch)
+    pg_database.outage()
+    await a.retrieve(SENDER)
+    tracker = new_tracker(a)
+    turn(tracker, "いちど")
+    await a.save(tracker)
+    pg_database.back()
+    for store in (a, b):
+        store.engine.dispose()  # their pooled connections were cut by the outage (each fails once)
+    entry = b._shared.get(SENDER)
+    b._write_back(entry)
+    a._write_back(entry)  # raced: the second finds everything stored
+    await a.save(tracker)  # and the instance's own waiting copy adds nothing either
+    assert user_texts(pg_database.url, SENDER) == ["いちど"]
+    assert len([r for r in stored_rows(pg_database.url) if r.sender_id == SENDER]) == len(tracker.events)
+
+
+async def test_redis_down_during_a_database_outage_falls_back_to_memory(pg_database, own_redis, monkeypatch, caplog):
+    a, _b = instances(pg_database.url, own_redis.url, monkeypatch)
+    tracker = new_tracker(a)
+    turn(tracker, "こんにちは")
+    await a.save(tracker)
+    own_redis.kill()
+    pg_database.outage()
+    during = await a.retrieve(SENDER)
+    turn(during, "つづき")
+    await a.save(during)  # must not raise
+    assert "Redis unreachable" in caplog.text
+    pg_database.back()
+    await a.save(await a.retrieve(SENDER))
+    assert user_texts(pg_database.url, SENDER) == ["こんにちは", "つづき"]
+
+
+def own_redis_keys(own_redis) -> list:
+    import redis
+
+    client = redis.Redis.from_url(own_redis.url)
+    try:
+        return list(client.scan_iter(match="*pending:*"))
+    finally:
+        client.close()
