@@ -219,16 +219,19 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
         return sorted(set(stored) | set(self._pending))
 
     async def _retrieve(self, sender_id: str, fetch_events_from_all_sessions: bool) -> DialogueStateTracker | None:
-        shared = self._shared.get(sender_id) if self._shared.enabled else None
-        if shared is not None:
-            try:
-                self._write_back(shared)  # the database answers: the waiting turns are in it now
-                shared = None
-                self._report_up()  # and this process's own waiting copies (older or other conversations)
-            except SQLAlchemyError as exc:
-                self._report_down("write-back", exc)
-        if shared is not None or sender_id in self._pending:
-            return self._waiting(sender_id, shared)
+        if self._shared.enabled:
+            # Another instance may have continued this conversation since this process's own
+            # waiting copy: write every waiting version first, then read the database.
+            shared = self._shared.get(sender_id)
+            if shared is not None or sender_id in self._pending:
+                try:
+                    self._write_waiting(sender_id, shared)
+                except SQLAlchemyError as exc:
+                    self._report_down("write-back", exc)
+                    return self._waiting(sender_id, shared)
+                self._report_up()
+        elif sender_id in self._pending:
+            return self._pending[sender_id].copy()  # one process: its own copy is the newest
         try:
             self._ensure_schema()
             tracker = self._read(sender_id, fetch_events_from_all_sessions)
@@ -248,6 +251,15 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
         self._by_time.discard(sender_id)
         self._report_up()
         return tracker
+
+    def _write_waiting(self, sender_id: str, shared: Entry | None) -> None:
+        """Write the shared waiting version, then this process's own (each adds only what is missing)."""
+        if shared is not None:
+            self._write_back(shared)
+        local = self._pending.get(sender_id)
+        if local is not None:
+            self._write(local)
+            self._pending.pop(sender_id, None)
 
     def _waiting(self, sender_id: str, shared: Entry | None) -> DialogueStateTracker:
         """The newest waiting version: this process's own (full text), or the shared one if longer."""

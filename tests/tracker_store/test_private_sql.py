@@ -325,3 +325,25 @@ def own_redis_keys(own_redis) -> list:
         return list(client.scan_iter(match="*pending:*"))
     finally:
         client.close()
+
+
+async def test_an_old_waiting_copy_never_hides_turns_taken_on_the_other_instance(pg_database, own_redis, monkeypatch):
+    a, b = instances(pg_database.url, own_redis.url, monkeypatch)
+    tracker = new_tracker(a)
+    turn(tracker, "まえ")
+    await a.save(tracker)
+    pg_database.outage()
+    on_a = await a.retrieve(SENDER)
+    turn(on_a, "停止中")
+    await a.save(on_a)  # waits in a's memory and in Redis
+    pg_database.back()
+    b.engine.dispose()
+    on_b = await b.retrieve(SENDER)  # b writes the waiting turns and continues
+    turn(on_b, "復旧後")
+    await b.save(on_b)
+    a.engine.dispose()
+    again = await a.retrieve(SENDER)  # a's own copy is older than the database now
+    assert len(again.events) == len(on_b.events)
+    turn(again, "つぎ")
+    await a.save(again)
+    assert user_texts(pg_database.url, SENDER) == ["まえ", "停止中", "復旧後", "つぎ"]
