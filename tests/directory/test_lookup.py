@@ -401,3 +401,20 @@ def test_in_the_ward_at_the_weekend_shows_only_ward_places_and_says_their_hours_
     # The seed has no confirmed weekend hours for the ward's places (partners.md).
     assert not result.exact
     assert "確認中" in result.note and "見つかりませんでした" not in result.note
+
+
+def test_no_service_of_the_kind_that_way_offers_the_same_kind_reached_another_way(session):
+    # No 居場所 is reached by phone: the places themselves (in person, online)
+    # answer "somewhere to belong" better than a listening line would.
+    result = find(session, category="free_space", channel="phone", when="evening")
+    assert result.exact is False
+    assert result.note.startswith("電話でつながれるところは、まだ見つかっていません。")
+    any_way = find(session, category="free_space", when="evening")
+    assert [c.service_id for c in result.cards] == [c.service_id for c in any_way.cards]
+    assert all(card.category != "crisis_line" for card in result.cards)
+    assert "ご希望の条件に合う窓口は見つかりませんでした" not in result.note
+
+
+def test_a_channel_that_exists_for_the_kind_is_not_relaxed(session):
+    result = find(session, category="counseling", channel="phone", when="evening")
+    assert "まだ見つかっていません" not in (result.note or "")

@@ -347,3 +347,28 @@ async def test_an_old_waiting_copy_never_hides_turns_taken_on_the_other_instance
     turn(again, "つぎ")
     await a.save(again)
     assert user_texts(pg_database.url, SENDER) == ["まえ", "停止中", "復旧後", "つぎ"]
+
+
+async def test_a_turn_on_an_instance_that_never_saw_the_conversation_during_an_outage_is_kept(
+    pg_database, own_redis, monkeypatch
+):
+    # The load test's lost turns: the first turn was stored by one instance
+    # just before the outage, the second landed on the other, which could not
+    # read the database and had no copy of its own.
+    a, b = instances(pg_database.url, own_redis.url, monkeypatch)
+    tracker = new_tracker(b)
+    turn(tracker, "ひとつめ")
+    await b.save(tracker)
+
+    pg_database.outage()
+    assert await a.retrieve(SENDER) is None
+    on_a = new_tracker(a)  # Rasa starts a tracker for an unknown conversation
+    turn(on_a, "ふたつめ")
+    await a.save(on_a)
+
+    pg_database.back()
+    again = await b.retrieve(SENDER)
+    turn(again, "みっつめ")
+    await b.save(again)
+    assert user_texts(pg_database.url, SENDER) == ["ひとつめ", "ふたつめ", "みっつめ"]
+    assert own_redis_keys(own_redis) == []

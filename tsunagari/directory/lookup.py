@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, timedelta
 from operator import attrgetter
 from typing import Any
@@ -588,6 +588,14 @@ def find_services(session: Session, request: LookupRequest) -> LookupResult:
     candidates = _select(snapshot, request.category, channels, request.age, request.include_emergency)
     if request.area is not None:
         candidates = [c for c in candidates if c.e.eligibility_area == request.area]
+    if not candidates and request.channel is not None and request.category != "crisis_line":
+        # No service of this kind is reached that way at all (a 居場所 by phone): the
+        # same kind reached another way answers the question better than a different kind.
+        other_ways = find_services(session, replace(request, channel=None))
+        if other_ways.cards:
+            note = msg("notes.no_channel", channel=msg(f"notes.channel_name.{request.channel}"))
+            # Counted as what was asked: nothing fitted, nothing was closed.
+            return replace(other_ways, exact=False, note=note + (other_ways.note or ""), fitted=0, none_open=False)
     windows = bucket_windows(request.when, at)
     _evaluate(candidates, request, windows, minute)
     candidates.sort(key=attrgetter("rank"))
