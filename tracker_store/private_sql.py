@@ -28,8 +28,8 @@ import contextlib
 import json
 import logging
 import threading
-from collections import OrderedDict
-from collections.abc import Generator
+from collections import Counter, OrderedDict
+from collections.abc import Callable, Generator
 from typing import Any
 
 import sqlalchemy as sa
@@ -114,8 +114,9 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
             self.engine = make_engine(url, poolclass=sa.pool.QueuePool)
             sa.event.listen(self.engine, "connect", _sqlite_wal)
         else:
-            # No pre-ping round trip per checkout: after a database restart the first
-            # stale connection fails once, that turn is kept in memory and written later.
+            # No pre-ping round trip per checkout: after a database restart the first use
+            # of a stale connection fails, SQLAlchemy drops the pool's old connections and
+            # the operation is tried once more on a fresh one (_fresh_connection_retry).
             # The pool is sized per process (TSUNAGARI_TRACKER_POOL_SIZE / _MAX_OVERFLOW) so that
             # several Rasa instances stay under PostgreSQL's max_connections (make cluster checks).
             self.engine = make_engine(
@@ -225,7 +226,7 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
             shared = self._shared.get(sender_id)
             if shared is not None or sender_id in self._pending:
                 try:
-                    self._write_waiting(sender_id, shared)
+                    self._fresh_connection_retry(lambda: self._write_waiting(sender_id, shared))
                 except SQLAlchemyError as exc:
                     self._report_down("write-back", exc)
                     return self._waiting(sender_id, shared)
@@ -234,7 +235,7 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
             return self._pending[sender_id].copy()  # one process: its own copy is the newest
         try:
             self._ensure_schema()
-            tracker = self._read(sender_id, fetch_events_from_all_sessions)
+            tracker = self._fresh_connection_retry(lambda: self._read(sender_id, fetch_events_from_all_sessions))
         except SQLAlchemyError as exc:
             self._report_down("read", exc)
             if self._shared.enabled:
@@ -251,6 +252,22 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
         self._by_time.discard(sender_id)
         self._report_up()
         return tracker
+
+    @staticmethod
+    def _fresh_connection_retry(operation: Callable[[], Any]) -> Any:
+        """Run a database operation; once more when it failed on a connection the server had closed.
+
+        SQLAlchemy's optimistic disconnect handling: a stale pooled connection
+        (PostgreSQL restarted, or back after an outage) is not an outage. Taking
+        it for one served the turn from an older copy in memory, and in a cluster
+        the other instance's turns were missed.
+        """
+        try:
+            return operation()
+        except sa.exc.DBAPIError as exc:
+            if not exc.connection_invalidated:
+                raise
+            return operation()
 
     def _write_waiting(self, sender_id: str, shared: Entry | None) -> None:
         """Write the shared waiting version, then this process's own (each adds only what is missing)."""
@@ -299,7 +316,7 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
         sender_id = tracker.sender_id
         try:
             self._ensure_schema()
-            self._write(tracker)
+            self._fresh_connection_retry(lambda: self._write(tracker))
         except SQLAlchemyError as exc:
             self._pending[sender_id] = tracker
             self._remember(tracker)
@@ -356,11 +373,13 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
         """Write the events the database does not have yet, whoever wrote the others.
 
         A conversation's events are all newer than the earliest event of its
-        latest session, and the stored ones are a prefix of the tracker's (turns
-        of one conversation are serialized by the lock store). So the events
-        stored at or after that time are the first ones of the tracker. An
-        advisory lock per conversation serializes the writers on PostgreSQL
-        (a turn and the write-back of another instance).
+        latest session; each event is known by its timestamp and type, so an
+        event already stored (by this or another instance) is skipped and every
+        other one is written. Counting the stored events instead lost a turn when
+        another instance had continued the conversation from an older version
+        (a waiting copy it could not see): the stored events were then not a
+        prefix of this tracker's. An advisory lock per conversation serializes
+        the writers on PostgreSQL (a turn and the write-back of another instance).
         """
         events = list(tracker.events)
         if not events:
@@ -371,13 +390,22 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
         with self.engine.begin() as connection:
             if connection.dialect.name == "postgresql":
                 connection.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": sender_id})
-            stored = connection.execute(
-                sa.select(sa.func.count())
-                .select_from(table)
-                .where(table.c.sender_id == sender_id, table.c.timestamp >= since)
-            ).scalar_one()
-            if stored < len(events):
-                connection.execute(table.insert(), self._rows(sender_id, events[stored:]))
+            stored = Counter(
+                connection.execute(
+                    sa.select(table.c.timestamp, table.c.type_name).where(
+                        table.c.sender_id == sender_id, table.c.timestamp >= since
+                    )
+                ).all()
+            )
+            missing = []
+            for event in events:
+                key = (event.timestamp, event.type_name)
+                if stored[key] > 0:
+                    stored[key] -= 1
+                else:
+                    missing.append(event)
+            if missing:
+                connection.execute(table.insert(), self._rows(sender_id, missing))
         self._unknown_base.discard(sender_id)
 
     def _write_back(self, entry: Entry) -> None:

@@ -372,3 +372,26 @@ async def test_a_turn_on_an_instance_that_never_saw_the_conversation_during_an_o
     await b.save(again)
     assert user_texts(pg_database.url, SENDER) == ["ひとつめ", "ふたつめ", "みっつめ"]
     assert own_redis_keys(own_redis) == []
+
+
+async def test_a_waiting_turn_the_other_instance_could_not_see_is_still_written(pg_database, own_redis, monkeypatch):
+    # Redis did not take the waiting copy (a timeout, its backoff): the other
+    # instance continued from the database without it. Written back later,
+    # the turn is stored (after the newer one), never silently dropped.
+    a, b = instances(pg_database.url, own_redis.url, monkeypatch)
+    tracker = new_tracker(a)
+    turn(tracker, "ひとつめ")
+    await a.save(tracker)
+
+    pg_database.outage()
+    on_a = await a.retrieve(SENDER)  # from a's memory
+    turn(on_a, "ふたつめ")
+    monkeypatch.setattr(a._shared, "put", lambda *args, **kwargs: False)
+    await a.save(on_a)
+
+    pg_database.back()
+    on_b = await b.retrieve(SENDER)
+    turn(on_b, "みっつめ")
+    await b.save(on_b)
+    await a.retrieve("someone-else")  # a's first database answer writes what waited in its memory
+    assert sorted(user_texts(pg_database.url, SENDER)) == sorted(["ひとつめ", "ふたつめ", "みっつめ"])
