@@ -163,6 +163,13 @@ def _preference(value: str | None) -> str | None:
     return None if value in (None, "any") else value
 
 
+def _note_for(tracker: Tracker, result: Any) -> str:
+    """The directory's note (Japanese, with names and times), or its gist in English / やさしい日本語."""
+    if (tracker.get_slot("language") or "ja") == "ja" and not tracker.get_slot("easy_japanese"):
+        return result.note
+    return say(tracker, "results_note_unchecked_hours" if result.exact else "results_note_no_exact_match")
+
+
 async def show_results(
     dispatcher: CollectingDispatcher,
     tracker: Tracker,
@@ -206,7 +213,7 @@ async def show_results(
         dispatcher.utter_message(text=say(tracker, "no_results_ward"))
         return []
     if result.note:
-        dispatcher.utter_message(text=result.note)
+        dispatcher.utter_message(text=_note_for(tracker, result))
     elif not result.cards:
         dispatcher.utter_message(text=say(tracker, "no_results"))
     events: list[dict[str, Any]] = []

@@ -384,6 +384,14 @@ async def test_english_results_intro(seeded_directory, dispatcher, domain):
     assert any("may fit" in (m.get("text") or "") or "Instead" in (m.get("text") or "") for m in dispatcher.messages)
 
 
+async def test_english_results_note_is_in_english(seeded_directory, dispatcher, domain):
+    # free_space on weekends in person: the directory adds a (Japanese) note about unchecked hours.
+    slots = {"support_category": "free_space", "contact_channel": "in_person", "contact_time": "weekend"}
+    await ActionShowServices().run(dispatcher, make_tracker(slots={**slots, "language": "en"}), domain)
+    note = dispatcher.messages[0]["text"]  # the note comes before the cards (their details stay Japanese)
+    assert "hours are still being checked" in note and "確認中" not in note
+
+
 async def test_japanese_is_hard_switches_to_easy_japanese(dispatcher, domain):
     from actions.small_talk import ActionEasyJapanese
 
