@@ -4,6 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 RASA := $(BIN)/rasa
 MODEL := models/tsunagari.tar.gz
+# The plain Rasa bot `make bench` compares against (benchmarks/baseline).
+BASELINE_MODEL := models/baseline.tar.gz
+BASELINE_INPUTS := $(shell find benchmarks/baseline -name '*.yml' 2>/dev/null | sort)
 TRAIN_INPUTS := config.yml domain.yml $(shell find data components tests/safety tsunagari/safety -name '*.yml' -o -name '*.py' 2>/dev/null | sort)
 export PYTHONPATH := $(CURDIR)
 export PYTHONIOENCODING := utf-8
@@ -83,8 +86,8 @@ test-model: train
 test-e2e: train system-deps
 	$(BIN)/python -m pytest -q tests/channels tests/browser tests/service tests/cluster
 
-## bench: start-up time, memory, REST round trips, directory lookups, monthly report build
-bench: train
+## bench: start-up time, memory, REST round trips against a plain Rasa baseline, directory lookups, monthly report build
+bench: train $(BASELINE_MODEL)
 	$(BIN)/tsunagari directory init
 	$(BIN)/python benchmarks/bench_server.py
 	$(BIN)/python benchmarks/bench_lookup.py
@@ -92,6 +95,10 @@ bench: train
 	$(BIN)/python benchmarks/bench_report.py
 	$(BIN)/python benchmarks/bench_tracker_store.py
 	$(BIN)/python benchmarks/bench_lock_race.py
+
+$(BASELINE_MODEL): $(VENV)/.installed $(BASELINE_INPUTS)
+	cd benchmarks/baseline && $(CURDIR)/$(RASA) train --fixed-model-name baseline --out $(CURDIR)/models
+	@touch $@
 
 ## loadtest: Locust (own venv), LOADTEST_USERS residents for LOADTEST_SECONDS against 1 instance and a
 ## 2-instance cluster (SIGKILL halfway), then every conversation checked in the tracker store; not in make test

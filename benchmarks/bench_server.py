@@ -1,10 +1,15 @@
-"""Server benchmark: start-up time, resident memory, REST round trips.
+"""Server benchmark: start-up time, resident memory, REST round trips, against a plain baseline.
 
-Starts the action server and the Rasa server on loopback ports, waits until
-the model is loaded, then sends scripted conversations (greeting, feelings,
-each referral route through the form to directory results, FAQ, crisis)
-and reports p50/p95/max round-trip times. Also compares GiNZA's full
-pipeline with the tokenizer-and-vectors load used by LightSpacyNLP.
+Starts つながりナビ (action server + Rasa server) and, in the same run, the
+plain baseline bot of benchmarks/baseline (stock SpacyNLP with ja_ginza,
+5 intents, rules, no custom actions; model built by `make bench`). Both are
+loaded at once and the scripted conversations alternate between them, so
+the noise of this shared machine falls on both alike. Ours gets greetings,
+feelings, each referral route through the form to directory results, FAQ
+and crisis; the baseline gets the same number of messages as plain text.
+Prints p50/p95/max for both, the p95 ratio, the resident memory of both and
+one summary line. Also compares GiNZA's full pipeline with the
+tokenizer-and-vectors load used by LightSpacyNLP.
 
 Run with `make bench`. Figures depend on the machine: compare ratios within
 one run rather than across machines.
@@ -29,6 +34,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # components/ for the spaCy comparison
 BIN = Path(sys.executable).parent
 MODEL = os.environ.get("TSUNAGARI_MODEL", str(ROOT / "models" / "tsunagari.tar.gz"))
+BASELINE_MODEL = os.environ.get("TSUNAGARI_BASELINE_MODEL", str(ROOT / "models" / "baseline.tar.gz"))
+# Targets of issue 11 item 6 (ratio to the baseline in the same run) and of make bench.
+P95_TARGET_MS = 100
+P95_RATIO_TARGET = 1.15
+RSS_TARGET_MB = 1200
 MIN_MESSAGES = 200
 
 CONVERSATIONS = [
@@ -49,6 +59,16 @@ CONVERSATIONS = [
     ],
     ["今すぐ電話で誰かに話を聞いてほしい", "メニュー"],
     ["もう消えたい", "/crisis_safe", "ずっとひとりで誰もわかってくれない"],
+]
+
+
+# The baseline's messages, as plain text (it has no form, no payloads, no actions).
+BASELINE_CONVERSATIONS = [
+    ["こんにちは", "最近ずっとひとりで寂しい", "相談したいです", "電話がいいです", "夜がいいです", "ありがとう"],
+    ["居場所を探しています", "近くに行ける場所はありますか", "週末に行きたいです", "またね"],
+    ["転職の相談をしたいです", "匿名で使えますか？", "どれでもいいです", "平日の昼がいいです"],
+    ["今すぐ電話で誰かに話を聞いてほしい", "メニュー"],
+    ["もう消えたい", "大丈夫です", "ずっとひとりで誰もわかってくれない"],
 ]
 
 
@@ -108,78 +128,127 @@ def spacy_comparison(texts) -> str:
     )
 
 
-def main() -> None:
-    rasa_port, action_port = free_port(), free_port()
-    logs = Path(tempfile.mkdtemp(prefix="tsunagari-bench-"))
-    with tempfile.NamedTemporaryFile("w", suffix=".yml", delete=False) as endpoints:
-        endpoints.write(f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n')
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "RASA_TELEMETRY_ENABLED": "false"}
-    actions = subprocess.Popen(
-        [str(BIN / "rasa"), "run", "actions", "--port", str(action_port)],
-        cwd=ROOT,
-        env=env,
-        stdout=open(logs / "actions.log", "w"),
-        stderr=subprocess.STDOUT,
-    )
-    started = time.monotonic()
-    rasa = subprocess.Popen(
-        [
-            str(BIN / "rasa"),
-            "run",
-            "--enable-api",
-            "-m",
-            MODEL,
-            "--port",
-            str(rasa_port),
-            "--endpoints",
-            endpoints.name,
-            "--credentials",
-            str(ROOT / "credentials.yml"),
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=open(logs / "rasa.log", "w"),
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        wait_for(f"http://127.0.0.1:{rasa_port}/status", rasa, timeout=180)
-        startup = time.monotonic() - started
-        wait_for(f"http://127.0.0.1:{action_port}/health", actions, timeout=60)
+class Server:
+    """One bot under test: its Rasa server and, if it has custom actions, its action server."""
 
-        url = f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook"
-        session = requests.Session()
-        # One warm-up conversation (first calls load lazily: directory, graph).
-        for text in CONVERSATIONS[0]:
-            session.post(url, json={"sender": "warmup", "message": text}, timeout=30).raise_for_status()
-        latencies, sent = [], []
-        while len(latencies) < MIN_MESSAGES:
-            for conversation in CONVERSATIONS:
-                sender = uuid.uuid4().hex
-                for text in conversation:
-                    start = time.perf_counter()
-                    response = session.post(url, json={"sender": sender, "message": text}, timeout=30)
-                    latencies.append((time.perf_counter() - start) * 1000)
-                    response.raise_for_status()
-                    sent.append(text)
-        rasa_rss, actions_rss = rss_mb(rasa.pid), rss_mb(actions.pid)
-    finally:
-        for process in (rasa, actions):
+    def __init__(self, name: str, model: str, logs: Path, with_actions: bool) -> None:
+        self.name = name
+        self.port = free_port()
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "RASA_TELEMETRY_ENABLED": "false"}
+        self.actions = None
+        endpoints_args = []
+        if with_actions:
+            action_port = free_port()
+            with tempfile.NamedTemporaryFile("w", suffix=".yml", delete=False) as endpoints:
+                endpoints.write(f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n')
+            endpoints_args = ["--endpoints", endpoints.name]
+            self.action_health = f"http://127.0.0.1:{action_port}/health"
+            self.actions = subprocess.Popen(
+                [str(BIN / "rasa"), "run", "actions", "--port", str(action_port)],
+                cwd=ROOT,
+                env=env,
+                stdout=open(logs / f"{name}-actions.log", "w"),
+                stderr=subprocess.STDOUT,
+            )
+        self.started = time.monotonic()
+        self.rasa = subprocess.Popen(
+            [str(BIN / "rasa"), "run", "--enable-api", "-m", model, "--port", str(self.port)]
+            + endpoints_args
+            + ["--credentials", str(ROOT / "credentials.yml")],
+            cwd=ROOT,
+            env=env,
+            stdout=open(logs / f"{name}-rasa.log", "w"),
+            stderr=subprocess.STDOUT,
+        )
+        self.url = f"http://127.0.0.1:{self.port}/webhooks/rest/webhook"
+        self.session = requests.Session()
+        self.latencies: list = []
+        self.sent: list = []
+
+    def wait_ready(self) -> None:
+        wait_for(f"http://127.0.0.1:{self.port}/status", self.rasa, timeout=240)
+        self.startup = time.monotonic() - self.started
+        if self.actions is not None:
+            wait_for(self.action_health, self.actions, timeout=60)
+
+    def converse(self, conversation, record: bool = True) -> None:
+        sender = uuid.uuid4().hex
+        for text in conversation:
+            start = time.perf_counter()
+            response = self.session.post(self.url, json={"sender": sender, "message": text}, timeout=30)
+            elapsed = (time.perf_counter() - start) * 1000
+            response.raise_for_status()
+            if record:
+                self.latencies.append(elapsed)
+                self.sent.append(text)
+
+    def rss(self) -> tuple:
+        return rss_mb(self.rasa.pid), (rss_mb(self.actions.pid) if self.actions is not None else 0.0)
+
+    def stop(self) -> None:
+        processes = [p for p in (self.rasa, self.actions) if p is not None]
+        for process in processes:
             process.send_signal(signal.SIGINT)
-        for process in (rasa, actions):
+        for process in processes:
             try:
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 process.kill()
 
-    print("== つながりナビ server benchmark (targets: p95 <= 100 ms, start-up <= 45 s, memory <= 1.5 GB)")
-    print(f"start-up (launch to model loaded): {startup:.1f} s")
-    print(f"resident memory: rasa server {rasa_rss:.0f} MB, action server {actions_rss:.0f} MB")
+
+def summary(server: Server) -> tuple:
+    return statistics.median(server.latencies), percentile(server.latencies, 0.95), max(server.latencies)
+
+
+def main() -> None:
+    if not Path(BASELINE_MODEL).exists():
+        raise SystemExit(f"no baseline model at {BASELINE_MODEL}: run `make bench` (it trains it)")
+    logs = Path(tempfile.mkdtemp(prefix="tsunagari-bench-"))
+    ours = Server("tsunagari", MODEL, logs, with_actions=True)
+    baseline = Server("baseline", BASELINE_MODEL, logs, with_actions=False)
+    try:
+        ours.wait_ready()
+        baseline.wait_ready()
+        # One warm-up conversation each (first calls load lazily: directory, graph).
+        ours.converse(CONVERSATIONS[0], record=False)
+        baseline.converse(BASELINE_CONVERSATIONS[0], record=False)
+        while len(ours.latencies) < MIN_MESSAGES:
+            for conversation, plain in zip(CONVERSATIONS, BASELINE_CONVERSATIONS, strict=True):
+                ours.converse(conversation)
+                baseline.converse(plain)
+        ours_rss, actions_rss = ours.rss()
+        baseline_rss, _ = baseline.rss()
+    finally:
+        ours.stop()
+        baseline.stop()
+
+    p50, p95, worst = summary(ours)
+    base_p50, base_p95, base_worst = summary(baseline)
+    ratio = p95 / base_p95
     print(
-        f"REST round trip over {len(latencies)} messages ({len(CONVERSATIONS)} scripted conversations, "
-        f"with action and directory calls): p50 {statistics.median(latencies):.1f} ms, "
-        f"p95 {percentile(latencies, 0.95):.1f} ms, max {max(latencies):.1f} ms"
+        f"== つながりナビ server benchmark (targets: p95 <= {P95_TARGET_MS} ms and <= {P95_RATIO_TARGET}x the "
+        f"baseline's, Rasa server memory <= {RSS_TARGET_MB} MB, start-up <= 45 s)"
     )
-    print(spacy_comparison(sent))
+    print(
+        f"start-up (launch to model loaded, both loading at once): ours {ours.startup:.1f} s, baseline {baseline.startup:.1f} s"
+    )
+    print(
+        f"resident memory: rasa server {ours_rss:.0f} MB (baseline {baseline_rss:.0f} MB), "
+        f"action server {actions_rss:.0f} MB"
+    )
+    print(
+        f"REST round trip over {len(ours.latencies)} messages ({len(CONVERSATIONS)} scripted conversations, "
+        f"with action and directory calls): p50 {p50:.1f} ms, p95 {p95:.1f} ms, max {worst:.1f} ms"
+    )
+    print(
+        f"baseline (stock SpacyNLP ja_ginza, 5 intents, rules, no custom actions) over {len(baseline.latencies)} "
+        f"messages: p50 {base_p50:.1f} ms, p95 {base_p95:.1f} ms, max {base_worst:.1f} ms"
+    )
+    print(spacy_comparison(ours.sent))
+    print(
+        f"bench: p50_ms={p50:.1f} p95_ms={p95:.1f} baseline_p50_ms={base_p50:.1f} baseline_p95_ms={base_p95:.1f} "
+        f"p95_ratio={ratio:.2f} rss_mb={ours_rss:.0f} baseline_rss_mb={baseline_rss:.0f}"
+    )
 
 
 if __name__ == "__main__":
