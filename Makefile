@@ -4,8 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 RASA := $(BIN)/rasa
 MODEL := models/tsunagari.tar.gz
-# The plain Rasa bot `make bench` compares against (benchmarks/baseline).
-BASELINE_MODEL := models/baseline.tar.gz
+# The plain Rasa bot `make bench` compares against (benchmarks/baseline); not in models/,
+# where `rasa run -m models` would take the newest file.
+BASELINE_MODEL := benchmarks/baseline/models/baseline.tar.gz
 BASELINE_INPUTS := $(shell find benchmarks/baseline -name '*.yml' 2>/dev/null | sort)
 TRAIN_INPUTS := config.yml domain.yml $(shell find data components tests/safety tsunagari/safety -name '*.yml' -o -name '*.py' 2>/dev/null | sort)
 export PYTHONPATH := $(CURDIR)
@@ -97,7 +98,7 @@ bench: train $(BASELINE_MODEL)
 	$(BIN)/python benchmarks/bench_lock_race.py
 
 $(BASELINE_MODEL): $(VENV)/.installed $(BASELINE_INPUTS)
-	cd benchmarks/baseline && $(CURDIR)/$(RASA) train --fixed-model-name baseline --out $(CURDIR)/models
+	cd benchmarks/baseline && $(CURDIR)/$(RASA) train --fixed-model-name baseline --out models
 	@touch $@
 
 ## loadtest: Locust (own venv), LOADTEST_USERS residents for LOADTEST_SECONDS against 1 instance and a
@@ -122,4 +123,4 @@ lock:
 	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^-e ' > requirements.lock
 
 clean:
-	rm -rf models results artifacts
+	rm -rf models results artifacts benchmarks/baseline/models

@@ -34,7 +34,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # components/ for the spaCy comparison
 BIN = Path(sys.executable).parent
 MODEL = os.environ.get("TSUNAGARI_MODEL", str(ROOT / "models" / "tsunagari.tar.gz"))
-BASELINE_MODEL = os.environ.get("TSUNAGARI_BASELINE_MODEL", str(ROOT / "models" / "baseline.tar.gz"))
+BASELINE_MODEL = os.environ.get(
+    "TSUNAGARI_BASELINE_MODEL", str(ROOT / "benchmarks" / "baseline" / "models" / "baseline.tar.gz")
+)
 # Targets of issue 11 item 6 (ratio to the baseline in the same run) and of make bench.
 P95_TARGET_MS = 100
 P95_RATIO_TARGET = 1.15
@@ -129,12 +131,24 @@ def spacy_comparison(texts) -> str:
 
 
 class Server:
-    """One bot under test: its Rasa server and, if it has custom actions, its action server."""
+    """One bot under test: its Rasa server and, if it has custom actions, its action server.
+
+    つながりナビ is started as the service starts it (scripts/rasa_server.py: API token,
+    action guards and bounds), the baseline with a plain ``rasa run``. Both keep
+    their conversations in memory, so the tracker store is not part of the
+    comparison (benchmarks/bench_tracker_store.py measures it).
+    """
 
     def __init__(self, name: str, model: str, logs: Path, with_actions: bool) -> None:
         self.name = name
         self.port = free_port()
-        env = {**os.environ, "PYTHONPATH": str(ROOT), "RASA_TELEMETRY_ENABLED": "false"}
+        self.token = uuid.uuid4().hex
+        env = {
+            **os.environ,
+            "PYTHONPATH": str(ROOT),
+            "RASA_TELEMETRY_ENABLED": "false",
+            "TSUNAGARI_API_TOKEN": self.token,
+        }
         self.actions = None
         endpoints_args = []
         if with_actions:
@@ -150,11 +164,15 @@ class Server:
                 stdout=open(logs / f"{name}-actions.log", "w"),
                 stderr=subprocess.STDOUT,
             )
+        if with_actions:
+            # The service's entry point; later arguments override its defaults.
+            command = [str(BIN / "python"), str(ROOT / "scripts" / "rasa_server.py"), str(self.port), "-m", model]
+        else:
+            command = [str(BIN / "rasa"), "run", "--enable-api", "--auth-token", self.token, "-m", model]
+            command += ["--port", str(self.port), "--credentials", str(ROOT / "credentials.yml")]
         self.started = time.monotonic()
         self.rasa = subprocess.Popen(
-            [str(BIN / "rasa"), "run", "--enable-api", "-m", model, "--port", str(self.port)]
-            + endpoints_args
-            + ["--credentials", str(ROOT / "credentials.yml")],
+            command + endpoints_args,
             cwd=ROOT,
             env=env,
             stdout=open(logs / f"{name}-rasa.log", "w"),
@@ -166,7 +184,7 @@ class Server:
         self.sent: list = []
 
     def wait_ready(self) -> None:
-        wait_for(f"http://127.0.0.1:{self.port}/status", self.rasa, timeout=240)
+        wait_for(f"http://127.0.0.1:{self.port}/status?token={self.token}", self.rasa, timeout=240)
         self.startup = time.monotonic() - self.started
         if self.actions is not None:
             wait_for(self.action_health, self.actions, timeout=60)
