@@ -29,6 +29,7 @@ import uuid
 from pathlib import Path
 
 import requests
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # components/ for the spaCy comparison
@@ -153,8 +154,13 @@ class Server:
         endpoints_args = []
         if with_actions:
             action_port = free_port()
+            # The service's endpoints.yml with this run's action server and in-memory stores.
+            config = yaml.safe_load((ROOT / "endpoints.yml").read_text(encoding="utf-8"))
+            config["action_endpoint"] = {**config["action_endpoint"], "url": f"http://127.0.0.1:{action_port}/webhook"}
+            for key in ("tracker_store", "lock_store", "event_broker"):
+                config.pop(key, None)
             with tempfile.NamedTemporaryFile("w", suffix=".yml", delete=False) as endpoints:
-                endpoints.write(f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n')
+                yaml.safe_dump(config, endpoints)
             endpoints_args = ["--endpoints", endpoints.name]
             self.action_health = f"http://127.0.0.1:{action_port}/health"
             self.actions = subprocess.Popen(

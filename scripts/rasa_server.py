@@ -17,7 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from runtime import action_failure, action_schema  # noqa: E402
+from runtime import action_failure, action_schema, memory  # noqa: E402
 from tsunagari.cluster import turn_bounds  # noqa: E402
 from tsunagari.config import export, settings  # noqa: E402
 from tsunagari.service import NO_OUTBOUND_ENV, ServiceConfigError, api_token, rasa_run_argv  # noqa: E402
@@ -39,6 +39,7 @@ def apply_turn_bounds() -> None:
 
 def main(argv: list) -> int:
     os.environ.update(NO_OUTBOUND_ENV)  # before Rasa is imported
+    memory.keep_jax_out()  # before TensorFlow is imported
     try:
         apply_turn_bounds()
         action_failure.install()

@@ -109,7 +109,10 @@ class RasaStack:
         endpoints_path = ROOT / "endpoints.yml"
         endpoints = yaml.safe_load(endpoints_path.read_text(encoding="utf-8")) if endpoints_path.exists() else {}
         endpoints = endpoints or {}
-        endpoints["action_endpoint"] = {"url": f"http://127.0.0.1:{self.actions_port}/webhook"}
+        endpoints["action_endpoint"] = {
+            **endpoints.get("action_endpoint", {}),
+            "url": f"http://127.0.0.1:{self.actions_port}/webhook",
+        }
         for key in ("tracker_store", "lock_store", "event_broker"):
             endpoints.pop(key, None)  # in-memory for tests
         (self.tmp / "endpoints.yml").write_text(yaml.safe_dump(endpoints, allow_unicode=True), encoding="utf-8")

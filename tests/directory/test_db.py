@@ -61,3 +61,24 @@ def test_nothing_happens_at_import_time(tmp_path):
     env = {"TSUNAGARI_DATABASE_URL": f"sqlite:///{target}", "PATH": "/usr/bin:/bin"}
     subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, check=True)
     assert not target.exists() and not target.parent.joinpath("never.sqlite3").exists()
+
+
+def test_file_sqlite_commits_to_a_write_ahead_log_without_fsync_per_commit(tmp_path):
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'wal.sqlite3'}")
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    engine.dispose()
+
+
+def test_a_committed_row_is_seen_by_another_engine_on_the_same_file(tmp_path):
+    url = f"sqlite:///{tmp_path / 'shared.sqlite3'}"
+    writer, reader = db.make_engine(url), db.make_engine(url)
+    with writer.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE t (x INTEGER)")
+        connection.exec_driver_sql("INSERT INTO t VALUES (1)")
+    with reader.connect() as connection:
+        assert connection.exec_driver_sql("SELECT count(*) FROM t").scalar() == 1
+    writer.dispose()
+    reader.dispose()

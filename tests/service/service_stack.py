@@ -146,7 +146,10 @@ class ServiceStack:
         }
         (self.tmp / "credentials.yml").write_text(yaml.safe_dump(credentials), encoding="utf-8")
         endpoints = yaml.safe_load((ROOT / "endpoints.yml").read_text(encoding="utf-8"))
-        endpoints["action_endpoint"] = {"url": f"http://127.0.0.1:{self.actions_port}/webhook"}
+        endpoints["action_endpoint"] = {
+            **endpoints.get("action_endpoint", {}),
+            "url": f"http://127.0.0.1:{self.actions_port}/webhook",
+        }
         (self.tmp / "endpoints.yml").write_text(yaml.safe_dump(endpoints), encoding="utf-8")
 
     def env(self) -> dict[str, str]:
