@@ -17,11 +17,10 @@ from __future__ import annotations
 
 import logging
 
+from runtime import patch_once
 from tsunagari.safety.crisis_dialogue import compose
 
 logger = logging.getLogger(__name__)
-
-_installed = False
 
 
 def apology_events(language: str | None) -> list:
@@ -54,10 +53,6 @@ def guarded(original):
 
 def install() -> None:
     """Guard every remote action of this process (before Rasa handles any message)."""
-    global _installed
-    if _installed:
-        return
     from rasa.core.actions.action import RemoteAction
 
-    RemoteAction.run = guarded(RemoteAction.run)
-    _installed = True
+    patch_once(RemoteAction, "run", guarded)

@@ -15,7 +15,7 @@ message; it is idempotent.
 
 from __future__ import annotations
 
-_installed = False
+from runtime import patch_once
 
 
 def cached_validator(schema: dict):
@@ -55,10 +55,6 @@ def validate_once_checked(remote_action_class):
 
 def install() -> None:
     """Use the once-checked validator for every remote action of this process."""
-    global _installed
-    if _installed:
-        return
     from rasa.core.actions.action import RemoteAction
 
-    RemoteAction._validate_action_result = validate_once_checked(RemoteAction)
-    _installed = True
+    patch_once(RemoteAction, "_validate_action_result", lambda _original: validate_once_checked(RemoteAction))

@@ -17,7 +17,8 @@ message; it is idempotent.
 
 from __future__ import annotations
 
-_installed = False
+from runtime import patch_once
+
 EXTRACTOR_NAME = "RegexMessageHandler"  # the name Rasa's own handler gives its entities
 
 
@@ -52,10 +53,6 @@ def reading_payloads_directly(original):
 
 def install() -> None:
     """Read button payloads directly in every message processor of this process."""
-    global _installed
-    if _installed:
-        return
     from rasa.core.processor import MessageProcessor
 
-    MessageProcessor._parse_message_with_graph = reading_payloads_directly(MessageProcessor._parse_message_with_graph)
-    _installed = True
+    patch_once(MessageProcessor, "_parse_message_with_graph", reading_payloads_directly)
