@@ -365,11 +365,32 @@ def test_a_place_to_go_at_any_time_lists_the_ward_first_even_with_hours_being_ch
     assert ranks and ranks == sorted(ranks), [(c.service_id, area[c.service_id]) for c in result.cards]
 
 
-def test_a_set_time_still_lists_places_open_then_before_unconfirmed_ones(session):
+def test_a_set_time_leads_with_one_ward_place_then_places_open_then(session):
+    """A weekend 居場所 asked on a Wednesday night: the ward's own place first, said
+    honestly (its hours are still being checked), then the places sure to be open
+    at the weekend, then the other unconfirmed ones."""
+    from tsunagari.directory.snapshot import get_snapshot
+
+    area = {e.key: e.eligibility_area for e in get_snapshot(session).entries}
     result = find(session, category="free_space", when="weekend", limit=10, at=tokyo("2026-12-09T21:00"))
-    weekend_hours = [i for i, c in enumerate(result.cards) if "土曜" in c.hours_text or "日曜" in c.hours_text]
-    being_checked = [i for i, c in enumerate(result.cards) if "確認中" in c.hours_text]
+    first, rest = result.cards[0], result.cards[1:]
+    assert area[first.service_id] == "品川区" and "確認中" in first.hours_text
+    assert first.name in result.note and "問い合わせ" in result.note
+    weekend_hours = [i for i, c in enumerate(rest) if "土曜" in c.hours_text or "日曜" in c.hours_text]
+    being_checked = [i for i, c in enumerate(rest) if "確認中" in c.hours_text]
     assert weekend_hours and being_checked and max(weekend_hours) < min(being_checked)
+
+
+@pytest.mark.parametrize("when", ["weekend", "evening"])
+def test_a_set_time_in_three_cards_keeps_two_places_sure_to_be_open(session, when):
+    result = find(session, category="free_space", when=when, limit=3, at=tokyo("2026-12-09T21:00"))
+    assert len(result.cards) == 3
+    assert sum("確認中" not in c.hours_text for c in result.cards) >= 2, [c.hours_text for c in result.cards]
+
+
+def test_a_set_time_for_a_line_is_not_reordered_by_nearness(session):
+    result = find(session, category="counseling", channel="phone", when="evening", at=tokyo("2026-12-09T21:00"))
+    assert result.cards and "確認中" not in result.cards[0].hours_text
 
 
 def test_text_cards_are_at_most_eight_lines(session):

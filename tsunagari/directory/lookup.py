@@ -46,7 +46,8 @@ CLOSING_SOON_MIN = 30
 # Prefer the ward, then Tokyo, then national services among those that fit
 # equally well (a Shinagawa resident looking for friends first sees places
 # in Shinagawa, not in Kabukicho).
-LOCALITY_ORDER = {"品川区": 0, "東京都": 1, "全国": 2}
+WARD = "品川区"
+LOCALITY_ORDER = {WARD: 0, "東京都": 1, "全国": 2}
 MAX_CARD_LINES = 8
 
 
@@ -301,7 +302,7 @@ def _evaluate(cands: list[_Candidate], request: LookupRequest, windows: list[tup
     # A place to go to, at no set time: nearness comes before sure hours (a ward place whose
     # hours are still being checked before one in Kabukicho). Lines and chats, or a set time,
     # keep "open at the time asked" first.
-    nearness_first = when is None and (request.channel == "in_person" or request.category == "free_space")
+    nearness_first = when is None and _nearness_matters(request)
     for c in cands:
         e = c.e
         score = e.static_score
@@ -359,6 +360,32 @@ def _evaluate(cands: list[_Candidate], request: LookupRequest, windows: list[tup
             c.rank = (c.tier == 3, locality, c.tier, later, -score, e.rank_tail)
         else:
             c.rank = (c.tier, later, locality, -score, e.rank_tail)
+
+
+def _nearness_matters(request: LookupRequest) -> bool:
+    """A place to go to (in person, or a 居場所): how far it is matters as much as its hours."""
+    return request.channel == "in_person" or request.category == "free_space"
+
+
+def _ward_place_first(
+    chosen: list[_Candidate], candidates: list[_Candidate], request: LookupRequest
+) -> tuple[list[_Candidate], str | None]:
+    """A place to go to at a set time: the ward's own place leads even if its hours are unconfirmed.
+
+    A Shinagawa resident asking for a weekend 居場所 should hear about the
+    ward's place before one in Kabukicho, with an honest "ask before you
+    go"; the places sure to be open follow. Only one such place, so the
+    sure ones are not pushed out.
+    """
+    if request.when in (None, "now") or request.area is not None or not _nearness_matters(request):
+        return chosen, None
+    if any(c.e.eligibility_area == WARD for c in chosen):
+        return chosen, None
+    unsure = [c for c in candidates if c.tier == 2 and c.e.eligibility_area == WARD]
+    if not unsure:
+        return chosen, None
+    place = unsure[0]
+    return [place, *chosen][: request.limit], msg("notes.ward_unknown_hours_first", name=place.e.name)
 
 
 def _open_until_minute(c: _Candidate, minute: int) -> int | None:
@@ -605,12 +632,13 @@ def find_services(session: Session, request: LookupRequest) -> LookupResult:
         chosen = fits[: request.limit]
         if request.category == "crisis_line":
             chosen = _ensure_verified(chosen, fits)
-        note = None
+        chosen, note = _ward_place_first(chosen, candidates, request)
         if len(chosen) < request.limit and request.when not in ("now",):
             maybe = [c for c in candidates if c.tier == 2 and c not in chosen]
             if maybe:
                 chosen += maybe[: request.limit - len(chosen)]
-                note = msg("notes.unknown_hours_added") if request.when is not None else None
+                if request.when is not None and note is None:
+                    note = msg("notes.unknown_hours_added")
         return LookupResult([_build_card(c, request) for c in chosen], exact=True, note=note, fitted=len(fits))
 
     # Nothing fits: say so, then offer the next opening and/or an open 24-hour line.
