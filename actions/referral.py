@@ -16,6 +16,7 @@ from actions.common import SAFETY_INTENTS, in_crisis, latest_entity, latest_inte
 from actions.crisis import send
 from channels import contract
 from tsunagari.clock import now
+from tsunagari.directory.lookup import WARD, format_card_text
 from tsunagari.messages import message_for
 from tsunagari.preferences import (
     CHANNELS,
@@ -85,11 +86,17 @@ class ActionStartReferral(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        events: list[dict[str, Any]] = [SlotSet("support_category", current_category(tracker))]
+        category = current_category(tracker)
+        events: list[dict[str, Any]] = [SlotSet("support_category", category)]
         text = latest_text(tracker)
         # Mid-form (a change of route) the answers given still apply; a new
         # search after the results starts from what this message says.
         in_form = (tracker.active_loop or {}).get("name") == "referral_form"
+        if in_form:
+            # The same route asked again mid-form (「やっぱり話を聞いてほしい」 while
+            # already looking for someone to talk to) is not a new start.
+            same = route_before_latest_message(tracker) == category
+            dispatcher.utter_message(response="utter_same_route" if same else f"utter_start_{category}")
         for slot, (_, parser) in FORM_SLOTS.items():
             stated = clear_preference(text, parser) if is_explicit_answer(text) else None
             value = (tracker.get_slot(slot) if in_form else None) or stated
@@ -98,6 +105,19 @@ class ActionStartReferral(Action):
             elif tracker.get_slot(slot) is not None:
                 events.append(SlotSet(slot, None))
         return events
+
+
+def route_before_latest_message(tracker: Tracker) -> str | None:
+    """The route chosen before the latest message (its from_intent mapping has already set the slot)."""
+    seen_user = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            if seen_user:
+                continue
+            seen_user = True
+        elif seen_user and event.get("event") == "slot" and event.get("name") == "support_category":
+            return event.get("value")
+    return None
 
 
 class ValidateReferralForm(FormValidationAction):
@@ -177,6 +197,7 @@ async def show_results(
     channel: str | None,
     when: str | None,
     area: str | None = None,
+    widen_if_none_in_ward: bool = False,
 ) -> list[dict[str, Any]]:
     """Look the directory up, show up to three services; the first is remembered.
 
@@ -188,8 +209,14 @@ async def show_results(
     crisis = in_crisis(tracker)
     if crisis:
         channel = when = area = None
+    widened = False
     try:
         result = await directory.lookup(category, _preference(channel), _preference(when), now(), area=area)
+        if area is not None and not result.cards and widen_if_none_in_ward:
+            # 「品川にある？」 asked inside the form, before any results: nothing in
+            # the ward fits, so the nearest beyond it is the answer (said so first).
+            result = await directory.lookup(category, _preference(channel), _preference(when), now())
+            widened = True
     except Exception:  # broad on purpose: a resident gets an answer, staff get the log
         logger.exception("directory lookup failed")
         dispatcher.utter_message(text=say(tracker, "directory_unavailable"))
@@ -207,9 +234,10 @@ async def show_results(
         none_open=result.none_open,
         shown=[card.service_id for card in result.cards],
     )
-    from tsunagari.directory.lookup import format_card_text
-
-    if area is not None and not result.cards:
+    if widened:
+        dispatcher.utter_message(text=say(tracker, "no_results_ward_widened"))
+        area = None
+    elif area is not None and not result.cards:
         dispatcher.utter_message(text=say(tracker, "no_results_ward"))
         return []
     if result.note:
@@ -254,6 +282,8 @@ class ActionShowServices(Action):
             tracker.get_slot("support_category") or "counseling",
             tracker.get_slot("contact_channel"),
             tracker.get_slot("contact_time"),
+            area=WARD if ward_asked(tracker) else None,
+            widen_if_none_in_ward=True,
         )
 
 
@@ -282,7 +312,7 @@ class ActionRefineSearch(Action):
             if stated in allowed and stated != tracker.get_slot(slot):
                 events.append(SlotSet(slot, stated))
             values[slot] = stated if stated in allowed else tracker.get_slot(slot)
-        area = "品川区" if latest_intent(tracker) == "ask_in_shinagawa" or ward_asked(tracker) else None
+        area = WARD if latest_intent(tracker) == "ask_in_shinagawa" or ward_asked(tracker) else None
         return events + await show_results(
             dispatcher, tracker, category, values["contact_channel"], values["contact_time"], area=area
         )

@@ -124,6 +124,45 @@ async def test_start_referral_inside_the_form_keeps_earlier_answers(dispatcher, 
     )
     events = await ActionStartReferral().run(dispatcher, tracker, domain)
     assert events == [SlotSet("support_category", "career"), SlotSet("contact_channel", "chat")]
+    assert [m["response"] for m in dispatcher.messages] == ["utter_start_career"]
+
+
+def _slot(name, value):
+    return {"event": "slot", "name": name, "value": value}
+
+
+@pytest.mark.parametrize(
+    ("before", "intent", "expected"),
+    [
+        ("counseling", "seek_counseling", "utter_same_route"),
+        ("free_space", "seek_free_space", "utter_same_route"),
+        ("counseling", "seek_free_space", "utter_start_free_space"),
+        ("career", "seek_counseling", "utter_start_counseling"),
+    ],
+)
+async def test_the_same_route_asked_again_inside_the_form_is_not_a_new_start(
+    dispatcher, domain, before, intent, expected
+):
+    """「やっぱり話を聞いてほしい」 while already looking for someone to talk to: no second introduction."""
+    history = [_user(f"seek_{before}", "相談したい"), _slot("support_category", before)]
+    tracker = make_tracker(
+        slots={"support_category": before, "requested_slot": "contact_time"},
+        intent=intent,
+        text="やっぱり誰かに話を聞いてほしい",
+        active_loop="referral_form",
+        events=history,
+    )
+    # Rasa's from_intent mapping has set the slot to the new route by the time the action runs.
+    tracker.events.append(_slot("support_category", intent.removeprefix("seek_")))
+    await ActionStartReferral().run(dispatcher, tracker, domain)
+    assert [m["response"] for m in dispatcher.messages] == [expected]
+
+
+async def test_a_new_search_after_the_results_leaves_the_introduction_to_the_rules(dispatcher, domain):
+    history = [_user("seek_counseling", "相談したい"), _slot("support_category", "counseling")]
+    tracker = make_tracker(slots={"support_category": "counseling"}, intent="seek_counseling", events=history)
+    await ActionStartReferral().run(dispatcher, tracker, domain)
+    assert dispatcher.messages == []
 
 
 # --- validate_referral_form ----------------------------------------------------
@@ -457,6 +496,60 @@ async def test_a_new_time_after_in_shinagawa_keeps_the_ward(seeded_directory, mo
     events = await ActionRefineSearch().run(dispatcher, tracker, domain)
     assert calls == ["品川区"]
     assert SlotSet("contact_time", "evening") in events
+
+
+async def test_in_shinagawa_asked_inside_the_form_narrows_the_results(
+    seeded_directory, monkeypatch, dispatcher, domain
+):
+    from tsunagari.db import session_scope
+    from tsunagari.directory.snapshot import get_snapshot
+
+    monkeypatch.setenv("TSUNAGARI_NOW", "2026-11-24T14:00")
+    history = [_user("seek_free_space", "居場所がほしい"), _user("ask_in_shinagawa", "品川にある？")]
+    tracker = make_tracker(
+        slots={"support_category": "free_space", "contact_channel": "in_person", "contact_time": "any"},
+        intent="inform",
+        text="/inform",
+        events=history,
+    )
+    await ActionShowServices().run(dispatcher, tracker, domain)
+    with session_scope() as session:
+        area = {e.key: e.eligibility_area for e in get_snapshot(session).entries}
+    cards = _cards(dispatcher)
+    assert cards and all(area[c["service_id"]] == "品川区" for c in cards)
+
+
+async def test_in_shinagawa_inside_the_form_with_nothing_in_the_ward_says_so_then_widens(
+    seeded_directory, monkeypatch, dispatcher, domain
+):
+    from actions import directory
+    from tsunagari.directory.lookup import LookupResult
+
+    calls = []
+    real_lookup = directory.lookup
+
+    async def spy(*args, **kwargs):
+        # Every category has a ward entry in the seed; staff may hide them all.
+        calls.append(kwargs.get("area"))
+        if kwargs.get("area"):
+            return LookupResult([], exact=False, note=None)
+        return await real_lookup(*args, **kwargs)
+
+    monkeypatch.setattr(directory, "lookup", spy)
+    monkeypatch.setenv("TSUNAGARI_NOW", "2026-11-24T14:00")
+    history = [_user("seek_counseling", "話を聞いてほしい"), _user("ask_in_shinagawa", "品川の窓口がいい")]
+    tracker = make_tracker(
+        slots={"support_category": "counseling", "contact_channel": "chat", "contact_time": "now"},
+        intent="inform",
+        text="/inform",
+        events=history,
+    )
+    await ActionShowServices().run(dispatcher, tracker, domain)
+    texts = [m.get("text") or "" for m in dispatcher.messages]
+    assert calls == ["品川区", None]
+    assert texts[0].startswith("品川区の中には") and "東京都や全国" in texts[0]
+    assert _cards(dispatcher), "widened beyond the ward, the resident still gets somewhere to go"
+    assert not any("さきほど" in t for t in texts), "no earlier results to point back to"
 
 
 async def test_a_new_route_after_in_shinagawa_searches_everywhere_again(dispatcher):
