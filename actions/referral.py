@@ -27,6 +27,7 @@ from tsunagari.preferences import (
     parse_channel,
     parse_time,
     stated_answer,
+    turned_down,
 )
 from tsunagari.safety.crisis_dialogue import pinned_lines
 
@@ -118,6 +119,28 @@ def route_before_latest_message(tracker: Tracker) -> str | None:
         elif seen_user and event.get("event") == "slot" and event.get("name") == "support_category":
             return event.get("value")
     return None
+
+
+class ActionRephraseInForm(Action):
+    """A typed reply inside the form that filled nothing.
+
+    A way or a time turned down (「電話はちょっと無理」) was understood: it is
+    acknowledged and the question asked again. Anything else gets the
+    rephrase line with the way out.
+    """
+
+    def name(self) -> str:
+        return "action_rephrase_in_form"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        requested = tracker.get_slot("requested_slot")
+        if requested in FORM_SLOTS and turned_down(latest_text(tracker), FORM_SLOTS[requested][1]):
+            dispatcher.utter_message(text=say(tracker, f"turned_down_{requested}"))
+        else:
+            dispatcher.utter_message(response="utter_rephrase_in_form")
+        return []
 
 
 class ValidateReferralForm(FormValidationAction):
@@ -212,11 +235,13 @@ async def show_results(
     widened = False
     try:
         result = await directory.lookup(category, _preference(channel), _preference(when), now(), area=area)
-        if area is not None and not result.cards and widen_if_none_in_ward:
-            # 「品川にある？」 asked inside the form, before any results: nothing in
-            # the ward fits, so the nearest beyond it is the answer (said so first).
-            result = await directory.lookup(category, _preference(channel), _preference(when), now())
-            widened = True
+        if area is not None and widen_if_none_in_ward and (not result.cards or result.other_ways):
+            # The ward was asked for earlier (「品川にある？」), and nothing in it fits
+            # what is asked now (none at all, or none reached by chat): the nearest
+            # beyond the ward is the answer, said so first.
+            wider = await directory.lookup(category, _preference(channel), _preference(when), now())
+            if wider.cards and not (result.cards and wider.other_ways):
+                result, widened = wider, True
     except Exception:  # broad on purpose: a resident gets an answer, staff get the log
         logger.exception("directory lookup failed")
         dispatcher.utter_message(text=say(tracker, "directory_unavailable"))
@@ -312,9 +337,18 @@ class ActionRefineSearch(Action):
             if stated in allowed and stated != tracker.get_slot(slot):
                 events.append(SlotSet(slot, stated))
             values[slot] = stated if stated in allowed else tracker.get_slot(slot)
-        area = WARD if latest_intent(tracker) == "ask_in_shinagawa" or ward_asked(tracker) else None
+        asked_now = latest_intent(tracker) == "ask_in_shinagawa"
+        area = WARD if asked_now or ward_asked(tracker) else None
         return events + await show_results(
-            dispatcher, tracker, category, values["contact_channel"], values["contact_time"], area=area
+            dispatcher,
+            tracker,
+            category,
+            values["contact_channel"],
+            values["contact_time"],
+            area=area,
+            # Asked just now, the ward is the question; asked before, it gives way
+            # when the new condition (chat) finds nothing there.
+            widen_if_none_in_ward=not asked_now,
         )
 
 

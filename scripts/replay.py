@@ -63,6 +63,7 @@ def load_script(path: Path) -> list:
 
 async def replay(turns: list, model: str, action_url: str) -> None:
     from rasa.core.agent import Agent
+    from rasa.shared.core.events import UserUttered
     from rasa.utils.endpoints import EndpointConfig
 
     agent = Agent.load(model, action_endpoint=EndpointConfig(url=action_url))
@@ -70,7 +71,8 @@ async def replay(turns: list, model: str, action_url: str) -> None:
     for number, text in enumerate(turns, start=1):
         replies = await agent.handle_text(text, sender_id=sender)
         tracker = await agent.tracker_store.retrieve(sender)
-        intent = tracker.latest_message.intent or {}
+        user_turns = [e for e in tracker.events if isinstance(e, UserUttered)]
+        intent = (user_turns[-1].intent if user_turns else None) or {}
         slots = ", ".join(f"{name}={tracker.get_slot(name)}" for name in SHOWN_SLOTS)
         print(f"[{number}] 利用者: {text}")
         print(f"    意図: {intent.get('name')} ({intent.get('confidence', 0):.2f})")

@@ -41,7 +41,15 @@ _ANY_CHANNEL_JA = r"(どの方法でも|どのほうほうでも|方法はなん
 # wins, so more specific phrases come before general ones.
 _CHANNEL_JA = (
     ("online", r"(おんらいん|zoom|ずーむ|びでお通話|びでおつうわ|びでお|web会議|meet|teams|りもーと|ねっと|ネット)"),
-    ("chat", r"(line|らいん|ちゃっと|めっせーじ|文字|もじ|てきすと|dm|めーる|sns)"),
+    # Connecting without meeting (the pilot report's 「会わずにつながる」) is
+    # read as chat, the way most such services are reached: 「会わずに話したい」
+    # 「会って話すのはまだハードル高い」. Before in_person, which 「会って」 also matches.
+    (
+        "chat",
+        r"(line|らいん|ちゃっと|めっせーじ|文字|もじ|てきすと|dm|めーる|sns|"
+        r"(会わ|あわ)(ず|ないで|なくて)|顔を(合わせ|あわせ)(ず|ないで)|"
+        r"(会|あ)(って|う)(話す|はなす)?の(は|が)(まだ|ちょっと|少し|すこし)?(はーどる|こわ|怖|無理|むり|苦手|にがて|不安|ふあん))",
+    ),
     ("phone", r"(電話|でんわ|tel|通話|つうわ|声で|こえで)"),
     (
         "in_person",
@@ -54,7 +62,7 @@ _CHANNEL_JA = (
 _TIME_JA = (
     (
         "now",
-        r"(今すぐ|いますぐ|今から|いまから|今日(?=(が|で|なら|中|じゅう|のうち|の(うち|夜|よる|夕方)|話|はな|行|い|$))|きょう(?=(が|で|なら|中|じゅう|のうち|話|はな|行|$))|今夜|こんや|今晩|こんばん(?!は|わ)|すぐ|至急|今(話|はな)|今がいい|いまがいい)",
+        r"(^(今|いま)(です|で|かな|がいい|でおねがいします|でお願いします)?$|今すぐ|いますぐ|今から|いまから|今日(?=(が|で|なら|中|じゅう|のうち|の(うち|夜|よる|夕方)|話|はな|行|い|$))|きょう(?=(が|で|なら|中|じゅう|のうち|話|はな|行|$))|今夜|こんや|今晩|こんばん(?!は|わ)|すぐ|至急|今(話|はな)|今がいい|いまがいい)",
     ),
     ("weekend", r"(土日|どにち|週末|しゅうまつ|土曜|どよう|日曜|にちよう|休日|きゅうじつ|休みの日|やすみの日|祝日)"),
     (
@@ -176,6 +184,25 @@ def _first_match(text: str | None, patterns_ja, patterns_en) -> str | None:
             if not turned_down(prepared, match):
                 return value
     return None
+
+
+def turned_down(text: str | None, parser) -> bool:
+    """True when the text only turns a way or a time down (「電話はちょっと無理」 "not by phone").
+
+    Such a reply is understood, not an answer: the form says so and asks
+    again, instead of saying it could not read the message.
+    """
+    patterns_ja, patterns_en = {parse_channel: (_CHANNEL_JA, _CHANNEL_EN), parse_time: (_TIME_JA, _TIME_EN)}[parser]
+    if parser(text) is not None:
+        return False
+    prepared, english = _prepare(text)
+    patterns, is_turned_down = (patterns_en, _turned_down_en) if english else (patterns_ja, _turned_down_ja)
+    return any(
+        is_turned_down(prepared, match)
+        for value, pattern in patterns
+        if value != "any"
+        for match in re.finditer(pattern, prepared)
+    )
 
 
 def parse_channel(text: str | None) -> str | None:

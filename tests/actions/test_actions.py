@@ -552,6 +552,93 @@ async def test_in_shinagawa_inside_the_form_with_nothing_in_the_ward_says_so_the
     assert not any("さきほど" in t for t in texts), "no earlier results to point back to"
 
 
+async def test_chat_after_in_shinagawa_looks_beyond_the_ward_when_no_place_there_chats(
+    seeded_directory, monkeypatch, dispatcher, domain
+):
+    # No counseling in the ward is reached by chat: the ward's desk again (by
+    # phone or in person) would not answer 「チャットは？」; chat services beyond it do.
+    from actions import directory
+    from actions.referral import ActionRefineSearch
+
+    calls = []
+    real_lookup = directory.lookup
+
+    async def spy(*args, **kwargs):
+        calls.append(kwargs.get("area"))
+        return await real_lookup(*args, **kwargs)
+
+    monkeypatch.setattr(directory, "lookup", spy)
+    monkeypatch.setenv("TSUNAGARI_NOW", "2026-11-24T14:00")
+    history = [_user("seek_counseling", "話を聞いてほしい"), _user("ask_in_shinagawa", "品川にある？")]
+    tracker = make_tracker(
+        slots={"support_category": "counseling", "contact_channel": "phone", "contact_time": "any"},
+        intent="inform",
+        text="チャットは？",
+        events=history,
+    )
+    events = await ActionRefineSearch().run(dispatcher, tracker, domain)
+    texts = [m.get("text") or "" for m in dispatcher.messages]
+    assert SlotSet("contact_channel", "chat") in events
+    assert calls == ["品川区", None]
+    assert texts[0].startswith("品川区の中には"), texts
+    assert _cards(dispatcher)
+
+
+async def test_a_way_nobody_offers_keeps_the_ward_places(seeded_directory, monkeypatch, dispatcher, domain):
+    # No 居場所 anywhere is reached by chat: beyond the ward is no better, so
+    # the ward's places stay, with the note that they are reached another way.
+    from actions import directory
+    from actions.referral import ActionRefineSearch
+
+    calls = []
+    real_lookup = directory.lookup
+
+    async def spy(*args, **kwargs):
+        calls.append(kwargs.get("area"))
+        return await real_lookup(*args, **kwargs)
+
+    monkeypatch.setattr(directory, "lookup", spy)
+    monkeypatch.setenv("TSUNAGARI_NOW", "2026-11-24T14:00")
+    history = [_user("seek_free_space", "居場所がほしい"), _user("ask_in_shinagawa", "品川にある？")]
+    tracker = make_tracker(
+        slots={"support_category": "free_space", "contact_channel": "in_person", "contact_time": "weekend"},
+        intent="inform",
+        text="チャットは？",
+        events=history,
+    )
+    await ActionRefineSearch().run(dispatcher, tracker, domain)
+    texts = [m.get("text") or "" for m in dispatcher.messages]
+    assert calls == ["品川区", None]
+    assert texts[0].startswith("チャットでつながれるところは"), texts
+    assert any(t.startswith("品川区の中で") for t in texts), texts
+
+
+async def test_shinagawa_asked_just_now_keeps_the_ward_even_if_reached_another_way(
+    seeded_directory, monkeypatch, dispatcher, domain
+):
+    from actions import directory
+    from actions.referral import ActionRefineSearch
+
+    calls = []
+    real_lookup = directory.lookup
+
+    async def spy(*args, **kwargs):
+        calls.append(kwargs.get("area"))
+        return await real_lookup(*args, **kwargs)
+
+    monkeypatch.setattr(directory, "lookup", spy)
+    monkeypatch.setenv("TSUNAGARI_NOW", "2026-11-24T14:00")
+    tracker = make_tracker(
+        slots={"support_category": "free_space", "contact_channel": "chat", "contact_time": "weekend"},
+        intent="ask_in_shinagawa",
+        text="品川にある？",
+        events=[_user("seek_free_space", "居場所がほしい")],
+    )
+    await ActionRefineSearch().run(dispatcher, tracker, domain)
+    assert calls == ["品川区"], "the ward is the question: its places are the answer"
+    assert _cards(dispatcher)
+
+
 async def test_a_new_route_after_in_shinagawa_searches_everywhere_again(dispatcher):
     from actions.referral import ward_asked
 
@@ -640,3 +727,38 @@ async def test_a_new_time_or_channel_after_the_results_refines(
         len([e for e in events if e.get("event") == "slot" and e.get("name") in ("contact_channel", "contact_time")])
         == 1
     )
+
+
+@pytest.mark.parametrize(
+    "requested, text, language, expected",
+    [
+        ("contact_channel", "電話はちょっと無理", "ja", "その方法は使わずに"),
+        ("contact_time", "夜はむり", "ja", "その時間ははずします"),
+        ("contact_channel", "not by phone", "en", "leave that one out"),
+    ],
+)
+async def test_a_way_turned_down_inside_the_form_is_understood(dispatcher, domain, requested, text, language, expected):
+    from actions.referral import ActionRephraseInForm
+
+    tracker = make_tracker(
+        slots={"requested_slot": requested, "support_category": "counseling", "language": language},
+        intent="inform",
+        text=text,
+        active_loop="referral_form",
+    )
+    assert await ActionRephraseInForm().run(dispatcher, tracker, domain) == []
+    assert [m.get("text") for m in dispatcher.messages] and expected in dispatcher.messages[0]["text"]
+    assert not any(m.get("response") == "utter_rephrase_in_form" for m in dispatcher.messages)
+
+
+async def test_a_reply_inside_the_form_that_says_nothing_readable_is_rephrased(dispatcher, domain):
+    from actions.referral import ActionRephraseInForm
+
+    tracker = make_tracker(
+        slots={"requested_slot": "contact_channel", "support_category": "counseling"},
+        intent="inform",
+        text="うーん、どうだろ",
+        active_loop="referral_form",
+    )
+    await ActionRephraseInForm().run(dispatcher, tracker, domain)
+    assert [m.get("response") for m in dispatcher.messages] == ["utter_rephrase_in_form"]

@@ -439,3 +439,13 @@ def test_no_service_of_the_kind_that_way_offers_the_same_kind_reached_another_wa
 def test_a_channel_that_exists_for_the_kind_is_not_relaxed(session):
     result = find(session, category="counseling", channel="phone", when="evening")
     assert "まだ見つかっていません" not in (result.note or "")
+
+
+def test_a_way_nothing_of_the_kind_is_reached_by_shows_other_ways_and_says_so(session):
+    # No 居場所 in the ward is reached by chat: its places are shown (reached
+    # another way), flagged so that the conversation can look beyond the ward.
+    ward = find(session, category="free_space", channel="chat", area="品川区", limit=5)
+    assert ward.cards and not ward.exact and ward.other_ways
+    assert ward.note.startswith("チャットでつながれるところは")
+    plain = find(session, category="free_space", channel="in_person", area="品川区", limit=5)
+    assert plain.cards and not plain.other_ways

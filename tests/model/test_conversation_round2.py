@@ -38,7 +38,8 @@ SET = "tests/conversation/first_messages_round2.yml"
 # First measurement (main 9461b1a's model, before any tuning on this set):
 #   n=261: fallback 0.073 (19), route accuracy 0.939 (77/82), expected kind 0.816 (213),
 #   crisis recall 1.000 (33/33), hyperbole answered as crisis 1/10.
-FLOORS = {"fallback_rate": 0.081, "route_accuracy": 0.915, "kind_share": 0.808}
+# Two messages exactly (the rounded 0.915 sat 0.0004 above 75/82 and failed at two).
+FLOORS = {"fallback_rate": 0.081, "route_accuracy": (77 - 2) / 82, "kind_share": 0.808}
 # Hyperbole answered with the crisis reply: the target is 0; this ceiling is
 # the first measurement, against regressions.
 HYPERBOLE_ALARM_CEILING = 1

@@ -20,6 +20,10 @@ from tsunagari.preferences import CHANNELS, TIMES, clear_preference, parse_chann
         ("オンラインでお願いします", "online"),
         ("直接会って話したい", "in_person"),
         ("対面", "in_person"),
+        # Without meeting (the pilot report's 「会わずにつながる」) is chat, not in person.
+        ("会わずに話せるところがいい", "chat"),
+        ("会って話すのはまだハードル高いかも", "chat"),
+        ("顔を合わせないで相談したい", "chat"),
         ("こだわらない", "any"),
         ("どの方法でも", "any"),
         ("とくに希望はないかな", "any"),
@@ -38,6 +42,9 @@ def test_parse_channel(text, expected):
         ("今すぐ話したい", "now"),
         ("いますぐ", "now"),
         ("今夜", "now"),
+        ("いま", "now"),  # a bare 「いま」 answers 「いつ話せるといいですか？」
+        ("今です", "now"),
+        ("いまいち", None),
         ("土日がいい", "weekend"),
         ("週末なら", "weekend"),
         ("夜", "evening"),
@@ -288,3 +295,22 @@ def test_bare_answer_is_only_the_answer(text, bare):
     from tsunagari.preferences import bare_answer
 
     assert bare_answer(text) is bare
+
+
+@pytest.mark.parametrize(
+    "text, parser, expected",
+    [
+        ("電話はちょっと無理", parse_channel, True),
+        ("対面はむり", parse_channel, True),
+        ("not by phone", parse_channel, True),
+        ("夜はむり", parse_time, True),
+        ("電話は無理だからチャットで", parse_channel, False),  # an answer, read as chat
+        ("電話がいい", parse_channel, False),
+        ("うーん", parse_channel, False),
+        ("夜はむり", parse_channel, False),  # turns down a time, not a way
+    ],
+)
+def test_a_reply_that_only_turns_down_is_told_apart(text, parser, expected):
+    from tsunagari.preferences import turned_down
+
+    assert turned_down(text, parser) is expected

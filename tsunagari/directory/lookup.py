@@ -131,6 +131,8 @@ class LookupResult:
     note: str | None = None
     fitted: int = 0  # services that fitted the whole request (before the limit)
     none_open: bool = False  # some fitted route/channel/age, none the time asked (unmet demand)
+    # None of this kind is reached the way asked, so other ways are shown (a 居場所 by chat).
+    other_ways: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {"cards": [c.to_dict() for c in self.cards], "exact": self.exact, "note": self.note}
@@ -622,7 +624,9 @@ def find_services(session: Session, request: LookupRequest) -> LookupResult:
         if other_ways.cards:
             note = msg("notes.no_channel", channel=msg(f"notes.channel_name.{request.channel}"))
             # Counted as what was asked: nothing fitted, nothing was closed.
-            return replace(other_ways, exact=False, note=note + (other_ways.note or ""), fitted=0, none_open=False)
+            return replace(
+                other_ways, exact=False, note=note + (other_ways.note or ""), fitted=0, none_open=False, other_ways=True
+            )
     windows = bucket_windows(request.when, at)
     _evaluate(candidates, request, windows, minute)
     candidates.sort(key=attrgetter("rank"))
