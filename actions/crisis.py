@@ -28,7 +28,7 @@ from actions import directory, insight
 from actions.common import in_crisis, input_channel, latest_intent, latest_text
 from channels import contract
 from tsunagari.clock import now
-from tsunagari.preferences import parse_channel
+from tsunagari.preferences import way_asked_for
 from tsunagari.safety.crisis_dialogue import ASKED, REASKED, compose, language_of, situation_for
 
 logger = logging.getLogger(__name__)
@@ -77,7 +77,7 @@ class ActionCrisisResponse(Action):
         stage = tracker.get_slot("crisis_stage")
         text = latest_typed_text(tracker)
         situation = situation_for(
-            latest_intent(tracker), crisis, stage, after_ask=stage in (ASKED, REASKED), channel=parse_channel(text)
+            latest_intent(tracker), crisis, stage, after_ask=stage in (ASKED, REASKED), channel=way_asked_for(text)
         )
         reply = compose(situation, language_of(text, tracker.get_slot("language")), recent_bot_texts(tracker))
         send(dispatcher, reply.messages)

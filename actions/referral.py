@@ -125,8 +125,9 @@ class ActionRephraseInForm(Action):
     """A typed reply inside the form that filled nothing.
 
     A way or a time turned down (「電話はちょっと無理」) was understood: it is
-    acknowledged and the question asked again. Anything else gets the
-    rephrase line with the way out.
+    acknowledged and the question asked again. A story read as an answer
+    (「平日は仕事だから」) is listened to. Anything else gets the rephrase line
+    with the way out.
     """
 
     def name(self) -> str:
@@ -136,8 +137,11 @@ class ActionRephraseInForm(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         requested = tracker.get_slot("requested_slot")
-        if requested in FORM_SLOTS and turned_down(latest_text(tracker), FORM_SLOTS[requested][1]):
+        text = latest_text(tracker)
+        if requested in FORM_SLOTS and turned_down(text, FORM_SLOTS[requested][1]):
             dispatcher.utter_message(text=say(tracker, f"turned_down_{requested}"))
+        elif text and not text.startswith("/") and not is_explicit_answer(text):
+            dispatcher.utter_message(response="utter_listen_in_form")
         else:
             dispatcher.utter_message(response="utter_rephrase_in_form")
         return []

@@ -186,23 +186,39 @@ def _first_match(text: str | None, patterns_ja, patterns_en) -> str | None:
     return None
 
 
+def turned_down_values(text: str | None, parser) -> set[str]:
+    """The ways (or times) the text turns down: 「電話はちょっと無理」 -> {"phone"}."""
+    patterns_ja, patterns_en = {parse_channel: (_CHANNEL_JA, _CHANNEL_EN), parse_time: (_TIME_JA, _TIME_EN)}[parser]
+    prepared, english = _prepare(text)
+    patterns, is_turned_down = (patterns_en, _turned_down_en) if english else (patterns_ja, _turned_down_ja)
+    return {
+        value
+        for value, pattern in patterns
+        if value != "any"
+        for match in re.finditer(pattern, prepared)
+        if is_turned_down(prepared, match)
+    }
+
+
+def way_asked_for(text: str | None) -> str | None:
+    """The way of talking a message asks for; turning the phone down (「電話は無理」) asks for writing.
+
+    Used in crisis mode, where 「電話はちょっと無理」 must get the chat and LINE
+    lines whichever intent the classifier chose.
+    """
+    stated = parse_channel(text)
+    if stated is None and "phone" in turned_down_values(text, parse_channel):
+        return "chat"
+    return stated
+
+
 def turned_down(text: str | None, parser) -> bool:
     """True when the text only turns a way or a time down (「電話はちょっと無理」 "not by phone").
 
     Such a reply is understood, not an answer: the form says so and asks
     again, instead of saying it could not read the message.
     """
-    patterns_ja, patterns_en = {parse_channel: (_CHANNEL_JA, _CHANNEL_EN), parse_time: (_TIME_JA, _TIME_EN)}[parser]
-    if parser(text) is not None:
-        return False
-    prepared, english = _prepare(text)
-    patterns, is_turned_down = (patterns_en, _turned_down_en) if english else (patterns_ja, _turned_down_ja)
-    return any(
-        is_turned_down(prepared, match)
-        for value, pattern in patterns
-        if value != "any"
-        for match in re.finditer(pattern, prepared)
-    )
+    return parser(text) is None and bool(turned_down_values(text, parser))
 
 
 def parse_channel(text: str | None) -> str | None:

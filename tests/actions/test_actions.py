@@ -31,6 +31,15 @@ async def test_crisis_sets_the_slot_and_counts_the_event(seeded_directory, dispa
     assert [(c.hour, c.channel, c.count) for c in counts] == [(23, "line", 1)]
 
 
+@pytest.mark.parametrize("intent", ["cannot_phone", "inform"])
+async def test_phone_turned_down_in_crisis_mode_gets_the_chat_lines(seeded_directory, dispatcher, domain, intent):
+    # Whichever intent the classifier chose for 「電話はちょっと無理」, the
+    # person in crisis is told they can write instead of calling.
+    tracker = make_tracker(slots={"crisis": True, "crisis_stage": "safe"}, intent=intent, text="電話はちょっと無理")
+    await ActionCrisisResponse().run(dispatcher, tracker, domain)
+    assert "文字" in dispatcher.messages[0]["text"], dispatcher.messages[0]["text"]
+
+
 async def test_crisis_counts_once_per_session(seeded_directory, dispatcher, domain):
     from tsunagari.db import session_scope
     from tsunagari.directory.bootstrap import ensure_directory
@@ -762,3 +771,16 @@ async def test_a_reply_inside_the_form_that_says_nothing_readable_is_rephrased(d
     )
     await ActionRephraseInForm().run(dispatcher, tracker, domain)
     assert [m.get("response") for m in dispatcher.messages] == ["utter_rephrase_in_form"]
+
+
+async def test_a_story_read_as_an_answer_inside_the_form_is_listened_to(dispatcher, domain):
+    from actions.referral import ActionRephraseInForm
+
+    tracker = make_tracker(
+        slots={"requested_slot": "contact_channel", "support_category": "free_space"},
+        intent="inform",
+        text="平日は仕事だから",
+        active_loop="referral_form",
+    )
+    await ActionRephraseInForm().run(dispatcher, tracker, domain)
+    assert [m.get("response") for m in dispatcher.messages] == ["utter_listen_in_form"]

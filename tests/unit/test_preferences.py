@@ -314,3 +314,21 @@ def test_a_reply_that_only_turns_down_is_told_apart(text, parser, expected):
     from tsunagari.preferences import turned_down
 
     assert turned_down(text, parser) is expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("電話はちょっと無理", "chat"),  # phone turned down: writing
+        ("電話むり", "chat"),
+        ("not by phone", "chat"),
+        ("LINEがいい", "chat"),
+        ("電話で", "phone"),
+        ("対面はむり", None),  # not about the phone: nothing asked for
+        ("もうつかれた", None),
+    ],
+)
+def test_the_way_asked_for_in_crisis_mode(text, expected):
+    from tsunagari.preferences import way_asked_for
+
+    assert way_asked_for(text) == expected
