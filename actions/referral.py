@@ -30,6 +30,7 @@ from tsunagari.preferences import (
     turned_down,
 )
 from tsunagari.safety.crisis_dialogue import pinned_lines
+from tsunagari.text import inside_quotes
 
 logger = logging.getLogger(__name__)
 
@@ -391,5 +392,7 @@ class ActionRecommend(Action):
             return []
         reasons = [str(r) for r in top.get("reasons") or []]
         because = say(tracker, "recommend_reasons").format(reasons="・".join(reasons)) if reasons else ""
-        dispatcher.utter_message(text=say(tracker, "recommend_first").format(name=top["name"], reasons=because))
+        dispatcher.utter_message(
+            text=say(tracker, "recommend_first").format(name=inside_quotes(top["name"]), reasons=because)
+        )
         return []

@@ -136,3 +136,12 @@ def strip_elongation(normalized: str) -> str:
     text = normalized.replace("ー", "")
     text = _SMALL_VOWELS_RE.sub("", text)
     return _RUN_RE.sub(r"\1", text)
+
+
+def inside_quotes(name: str) -> str:
+    """A name to be put inside 「」: its own 「」 become 『』, as Japanese nests quotes.
+
+    「支え愛・ほっとステーション「フリースペースよりみち」」 reads as broken;
+    「支え愛・ほっとステーション『フリースペースよりみち』」 does not.
+    """
+    return name.replace("「", "『").replace("」", "』")

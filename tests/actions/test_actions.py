@@ -383,6 +383,16 @@ async def test_which_do_you_recommend_explains_the_first_result(dispatcher, doma
     assert "テスト相談室" in text and "24時間対応" in text
 
 
+async def test_a_recommended_name_with_its_own_quotes_does_not_nest_them(dispatcher, domain):
+    import json
+
+    from actions.referral import ActionRecommend
+
+    top = json.dumps({"name": "ほっとステーション「よりみち」", "reasons": []}, ensure_ascii=False)
+    await ActionRecommend().run(dispatcher, make_tracker(slots={"last_top": top}, intent="ask_recommendation"), domain)
+    assert "「ほっとステーション『よりみち』」" in dispatcher.messages[0]["text"]
+
+
 async def test_which_do_you_recommend_before_any_result(dispatcher, domain):
     from actions.referral import ActionRecommend
 

@@ -77,3 +77,12 @@ def test_long_input_is_fine():
 
 def test_lone_surrogate_does_not_crash():
     assert normalize("\ud800死にたい") == "死にたい"
+
+
+def test_a_name_put_inside_quotes_does_not_nest_them():
+    from tsunagari.text import inside_quotes
+
+    assert inside_quotes("支え愛・ほっとステーション「フリースペースよりみち」") == (
+        "支え愛・ほっとステーション『フリースペースよりみち』"
+    )
+    assert inside_quotes("よりそいホットライン") == "よりそいホットライン"
