@@ -174,30 +174,25 @@ def _prepare(text: str | None) -> tuple[str, bool]:
     return normalize(text)[:500], False
 
 
-def _first_match(text: str | None, patterns_ja, patterns_en) -> str | None:
+def _matches(text: str | None, patterns_ja, patterns_en):
+    """(value, turned down?) for every match in the text, in the patterns' order of preference."""
     prepared, english = _prepare(text)
     if not prepared:
-        return None
+        return
     patterns, turned_down = (patterns_en, _turned_down_en) if english else (patterns_ja, _turned_down_ja)
     for value, pattern in patterns:
         for match in re.finditer(pattern, prepared):
-            if not turned_down(prepared, match):
-                return value
-    return None
+            yield value, turned_down(prepared, match)
+
+
+def _first_match(text: str | None, patterns_ja, patterns_en) -> str | None:
+    return next((value for value, down in _matches(text, patterns_ja, patterns_en) if not down), None)
 
 
 def turned_down_values(text: str | None, parser) -> set[str]:
     """The ways (or times) the text turns down: 「電話はちょっと無理」 -> {"phone"}."""
-    patterns_ja, patterns_en = {parse_channel: (_CHANNEL_JA, _CHANNEL_EN), parse_time: (_TIME_JA, _TIME_EN)}[parser]
-    prepared, english = _prepare(text)
-    patterns, is_turned_down = (patterns_en, _turned_down_en) if english else (patterns_ja, _turned_down_ja)
-    return {
-        value
-        for value, pattern in patterns
-        if value != "any"
-        for match in re.finditer(pattern, prepared)
-        if is_turned_down(prepared, match)
-    }
+    patterns = {parse_channel: (_CHANNEL_JA, _CHANNEL_EN), parse_time: (_TIME_JA, _TIME_EN)}[parser]
+    return {value for value, down in _matches(text, *patterns) if down and value != "any"}
 
 
 def way_asked_for(text: str | None) -> str | None:

@@ -12,6 +12,23 @@ from actions.crisis import ActionCrisisResponse
 from actions.referral import ActionShowServices, ActionStartReferral, ValidateReferralForm
 from tests.actions.conftest import make_tracker
 
+
+@pytest.fixture
+def lookup_areas(monkeypatch) -> list:
+    """The `area` of every directory lookup the action makes (the lookups themselves run)."""
+    from actions import directory
+
+    calls = []
+    real_lookup = directory.lookup
+
+    async def spy(*args, **kwargs):
+        calls.append(kwargs.get("area"))
+        return await real_lookup(*args, **kwargs)
+
+    monkeypatch.setattr(directory, "lookup", spy)
+    return calls
+
+
 # --- action_crisis_response -------------------------------------------------
 
 
@@ -493,18 +510,10 @@ def _user(intent, text):
     return {"event": "user", "text": text, "parse_data": {"intent": {"name": intent}, "text": text}}
 
 
-async def test_a_new_time_after_in_shinagawa_keeps_the_ward(seeded_directory, monkeypatch, dispatcher, domain):
-    from actions import directory
+async def test_a_new_time_after_in_shinagawa_keeps_the_ward(seeded_directory, dispatcher, domain, lookup_areas):
     from actions.referral import ActionRefineSearch
 
-    calls = []
-    real_lookup = directory.lookup
-
-    async def spy(*args, **kwargs):
-        calls.append(kwargs.get("area"))
-        return await real_lookup(*args, **kwargs)
-
-    monkeypatch.setattr(directory, "lookup", spy)
+    calls = lookup_areas
     history = [_user("seek_free_space", "居場所がほしい"), _user("ask_in_shinagawa", "品川にはないの？")]
     tracker = make_tracker(
         slots={"support_category": "free_space", "contact_channel": "any", "contact_time": "weekday_day"},
@@ -572,21 +581,13 @@ async def test_in_shinagawa_inside_the_form_with_nothing_in_the_ward_says_so_the
 
 
 async def test_chat_after_in_shinagawa_looks_beyond_the_ward_when_no_place_there_chats(
-    seeded_directory, monkeypatch, dispatcher, domain
+    seeded_directory, monkeypatch, dispatcher, domain, lookup_areas
 ):
     # No counseling in the ward is reached by chat: the ward's desk again (by
     # phone or in person) would not answer 「チャットは？」; chat services beyond it do.
-    from actions import directory
     from actions.referral import ActionRefineSearch
 
-    calls = []
-    real_lookup = directory.lookup
-
-    async def spy(*args, **kwargs):
-        calls.append(kwargs.get("area"))
-        return await real_lookup(*args, **kwargs)
-
-    monkeypatch.setattr(directory, "lookup", spy)
+    calls = lookup_areas
     monkeypatch.setenv("TSUNAGARI_NOW", "2026-11-24T14:00")
     history = [_user("seek_counseling", "話を聞いてほしい"), _user("ask_in_shinagawa", "品川にある？")]
     tracker = make_tracker(
@@ -603,20 +604,14 @@ async def test_chat_after_in_shinagawa_looks_beyond_the_ward_when_no_place_there
     assert _cards(dispatcher)
 
 
-async def test_a_way_nobody_offers_keeps_the_ward_places(seeded_directory, monkeypatch, dispatcher, domain):
+async def test_a_way_nobody_offers_keeps_the_ward_places(
+    seeded_directory, monkeypatch, dispatcher, domain, lookup_areas
+):
     # No 居場所 anywhere is reached by chat: beyond the ward is no better, so
     # the ward's places stay, with the note that they are reached another way.
-    from actions import directory
     from actions.referral import ActionRefineSearch
 
-    calls = []
-    real_lookup = directory.lookup
-
-    async def spy(*args, **kwargs):
-        calls.append(kwargs.get("area"))
-        return await real_lookup(*args, **kwargs)
-
-    monkeypatch.setattr(directory, "lookup", spy)
+    calls = lookup_areas
     monkeypatch.setenv("TSUNAGARI_NOW", "2026-11-24T14:00")
     history = [_user("seek_free_space", "居場所がほしい"), _user("ask_in_shinagawa", "品川にある？")]
     tracker = make_tracker(
@@ -633,19 +628,11 @@ async def test_a_way_nobody_offers_keeps_the_ward_places(seeded_directory, monke
 
 
 async def test_shinagawa_asked_just_now_keeps_the_ward_even_if_reached_another_way(
-    seeded_directory, monkeypatch, dispatcher, domain
+    seeded_directory, monkeypatch, dispatcher, domain, lookup_areas
 ):
-    from actions import directory
     from actions.referral import ActionRefineSearch
 
-    calls = []
-    real_lookup = directory.lookup
-
-    async def spy(*args, **kwargs):
-        calls.append(kwargs.get("area"))
-        return await real_lookup(*args, **kwargs)
-
-    monkeypatch.setattr(directory, "lookup", spy)
+    calls = lookup_areas
     monkeypatch.setenv("TSUNAGARI_NOW", "2026-11-24T14:00")
     tracker = make_tracker(
         slots={"support_category": "free_space", "contact_channel": "chat", "contact_time": "weekend"},
