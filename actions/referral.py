@@ -26,6 +26,7 @@ from tsunagari.preferences import (
     is_explicit_answer,
     parse_channel,
     parse_time,
+    request_preference,
     stated_answer,
     turned_down,
 )
@@ -100,7 +101,7 @@ class ActionStartReferral(Action):
             same = route_before_latest_message(tracker) == category
             dispatcher.utter_message(response="utter_same_route" if same else f"utter_start_{category}")
         for slot, (_, parser) in FORM_SLOTS.items():
-            stated = clear_preference(text, parser) if is_explicit_answer(text) else None
+            stated = request_preference(text, parser)
             value = (tracker.get_slot(slot) if in_form else None) or stated
             if value:
                 events.append(SlotSet(slot, value))

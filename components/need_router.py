@@ -61,6 +61,10 @@ class NeedRouter(IntentOverrideComponent):
                 "deny",
                 "show_menu",
                 "other",
+                # 「夜やってるとこは？」 after the results is a new condition, not a question about the service.
+                "faq_about",
+                "faq_operator",
+                "chitchat",
             ],
             ROUTABLE_INTENTS_KEY: [
                 "express_loneliness",

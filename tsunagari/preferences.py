@@ -62,7 +62,7 @@ _CHANNEL_JA = (
 _TIME_JA = (
     (
         "now",
-        r"(^(今|いま)(です|で|かな|がいい|でおねがいします|でお願いします)?$|今すぐ|いますぐ|今から|いまから|今日(?=(が|で|なら|中|じゅう|のうち|の(うち|夜|よる|夕方)|話|はな|行|い|$))|きょう(?=(が|で|なら|中|じゅう|のうち|話|はな|行|$))|今夜|こんや|今晩|こんばん(?!は|わ)|すぐ|至急|今(話|はな)|今がいい|いまがいい)",
+        r"(^(今|いま)(です|で|かな|がいい|でおねがいします|でお願いします)?$|今すぐ|いますぐ|今から|いまから|今日(?=(が|で|なら|中|じゅう|のうち|の(うち|夜|よる|夕方)|話|はな|行|い|$))|きょう(?=(が|で|なら|中|じゅう|のうち|話|はな|行|$))|今夜|こんや|今晩|こんばん(?!は|わ)|すぐ|至急|今(話|はな)|(今|いま)(つなが|繋が|相談|そうだん|電話|でんわ|やって|開いて|あいて|受け付け|うけつけ)|今がいい|いまがいい)",
     ),
     ("weekend", r"(土日|どにち|週末|しゅうまつ|土曜|どよう|日曜|にちよう|休日|きゅうじつ|休みの日|やすみの日|祝日)"),
     (
@@ -307,7 +307,8 @@ def clear_preference(text: str | None, parser) -> str | None:
 _ANSWER_FRAME_JA = re.compile(
     r"(じゃあ|じゃ|それなら|なら|だったら|やっぱり|やっぱ|お願いします|おねがいします|お願い|おねがい|です|ます|"
     r"かな|かも|とか|のほうが|の方が|ほうが|がいい|でいい|いい|話せる|はなせる|話したい|はなしたい|話す|はなす|行ける|いける|"
-    r"行きたい|いきたい|つながれる|とこ|ところ|場所|ばしょ|希望|大丈夫|だいじょうぶ|うん|はい|えっと|ok|が|で|は|に|の|も|ね|よ|か|ー)"
+    r"行きたい|いきたい|つながれる|やってる|開いてる|あいてる|空いてる|あります|ある|とこ|ところ|場所|ばしょ|希望|大丈夫|だいじょうぶ|"
+    r"うん|はい|えっと|ok|が|で|は|に|の|も|ね|よ|か|ー)"
 )
 _ANSWER_FRAME_EN = re.compile(
     r"\b(please|pls|i guess|i think|maybe|probably|then|so|ok|okay|yes|yeah|yep|sure|um|hmm|well|actually|what about|how about|"
@@ -329,6 +330,21 @@ def _answer_shaped(
     if english:
         return len(_ANSWER_FRAME_EN.sub(" ", prepared).split()) <= max_residue_en
     return len(_ANSWER_FRAME_JA.sub("", prepared.replace(" ", ""))) <= max_residue_ja
+
+
+def request_preference(text: str | None, parser) -> str | None:
+    """`parser`'s value in the message that asks for a route, read sentence by sentence.
+
+    A request is often a story and then the ask: 「そっか。じゃあ相談窓口に電話
+    してみようかな。今すぐつながるとこある？」. The sentences that are explicit
+    answers on their own (short, no story marker) give the conditions; a
+    story sentence gives none (「平日は仕事だから…」). The last one wins.
+    """
+    value = None
+    for sentence in re.split(r"[。．.!！?？\n]+", text or ""):
+        stated = clear_preference(sentence, parser) if is_explicit_answer(sentence) else None
+        value = stated or value
+    return value
 
 
 def stated_answer(text: str | None) -> bool:

@@ -1,7 +1,8 @@
 """Outsider multi-turn dialogues over the REST contract (issue 10).
 
-Every dialogue of tests/conversation/dialogues.yml (written before reading the
-training data, stories or responses; never trained on) is sent turn by turn to
+Every dialogue of tests/conversation/dialogues.yml and dialogues_round2.yml
+(each written by an outsider before reading the training data, stories or
+responses; never trained on) is sent turn by turn to
 /webhooks/rest/webhook of the real stack (rasa_stack.RasaStack: trained model
 and action server, started once per process). After each turn the tracker is
 read over the HTTP API (GET /conversations/<sender>/tracker; the stack runs
@@ -30,23 +31,37 @@ from tests.channels.test_rest_bad_input import tracker
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
-DIALOGUES = ROOT / "tests" / "conversation" / "dialogues.yml"
+CONVERSATIONS = ROOT / "tests" / "conversation"
 SLOT_KEYS = ("support_category", "contact_channel", "contact_time", "crisis")
 KEYS = (*SLOT_KEYS, "active_loop", "reply_contains_any")
 FORM = "referral_form"
 WORKERS = 3  # parallel conversations (distinct senders); keeps the module well under 4 minutes
 
-# Regression floors: the first measurement moved by about two dialogues (and
-# the turns those would hold). NOT targets: every turn and dialogue should match.
-# First measurement (main 9461b1a's model): turns 137/168 (0.815), dialogues
-# 28/46 (0.609); after two expectations of the set itself were corrected (see
-# the head of dialogues.yml): turns 139/168 (0.827), dialogues 30/46 (0.652).
-FLOOR_TURN_SHARE = 0.80  # about 135/168
-FLOOR_DIALOGUE_SHARE = 0.60  # 28/46
+# Per set: its file, its least size, and regression floors (the first
+# measurement moved by about two dialogues and the turns those would hold).
+# NOT targets: every turn and dialogue should match.
+# round1, first measurement (main 9461b1a's model): turns 137/168 (0.815),
+# dialogues 28/46 (0.609); after two expectations of the set itself were
+# corrected (see the head of dialogues.yml): turns 139/168 (0.827), dialogues 30/46;
+# at main 7b47b2a + the round-3 tuning: turns 163/168 (0.970), dialogues 42/46.
+# round2, first measurement (main 7b47b2a's model): turns 108/114 (0.947),
+# dialogues 26/30 (0.867). Its four failing dialogues then guided fixes (English
+# and 「ストップで」 ways out, 「夜やってるとこは？」 after the results, the ask after a
+# story read sentence by sentence): 114/114, 30/30. It is no longer unseen.
+SETS = {
+    "round1": {"file": "dialogues.yml", "min_size": 40, "turn_floor": 0.93, "dialogue_floor": 0.85},
+    "round2": {"file": "dialogues_round2.yml", "min_size": 30, "turn_floor": 0.95, "dialogue_floor": 0.93},
+}
 
 
-def load_dialogues() -> list[dict]:
-    return yaml.safe_load(DIALOGUES.read_text(encoding="utf-8"))["dialogues"]
+def load_dialogues(name: str) -> list[dict]:
+    path = CONVERSATIONS / SETS[name]["file"]
+    return yaml.safe_load(path.read_text(encoding="utf-8"))["dialogues"]
+
+
+@pytest.fixture(scope="module", params=sorted(SETS))
+def dialogue_set(request) -> str:
+    return request.param
 
 
 def post(stack, sender: str, message: str) -> tuple[int, list]:
@@ -102,8 +117,8 @@ def run_dialogue(stack, dialogue: dict) -> dict:
 
 
 @pytest.fixture(scope="module")
-def runs(stack) -> list[dict]:
-    dialogues = load_dialogues()
+def runs(stack, dialogue_set) -> list[dict]:
+    dialogues = load_dialogues(dialogue_set)
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
         return list(pool.map(lambda d: run_dialogue(stack, d), dialogues))
 
@@ -119,14 +134,14 @@ def _mismatches(runs: list[dict], only: str | None = None) -> list[str]:
     return lines
 
 
-def test_dialogue_set_is_well_formed():
+def test_dialogue_set_is_well_formed(dialogue_set):
     domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
     values = {key: set(domain["slots"][key]["values"]) | {None} for key in SLOT_KEYS if key != "crisis"}
     values["crisis"] = {True, False}
     values["active_loop"] = {FORM, None}
     assert FORM in domain["forms"]
-    dialogues = load_dialogues()
-    assert len(dialogues) >= 40
+    dialogues = load_dialogues(dialogue_set)
+    assert len(dialogues) >= SETS[dialogue_set]["min_size"]
     assert len({d["name"] for d in dialogues}) == len(dialogues)
     for dialogue in dialogues:
         assert 3 <= len(dialogue["turns"]) <= 8, dialogue["name"]
@@ -164,7 +179,7 @@ def test_calm_turns_and_hyperbole_do_not_raise_crisis(runs):
     assert not wrong, "crisis raised where it should not be:\n" + "\n".join(wrong)
 
 
-def test_dialogues_match_the_expected_state(runs):
+def test_dialogues_match_the_expected_state(runs, dialogue_set):
     turns = [t for r in runs for t in r["turns"]]
     turn_share = sum(not t["wrong"] for t in turns) / len(turns)
     full = [r for r in runs if all(not t["wrong"] for t in r["turns"])]
@@ -182,11 +197,11 @@ def test_dialogues_match_the_expected_state(runs):
             covers[tag][1] += 1
     lines = _mismatches(runs)
     print(
-        f"\ndialogues over REST: turns matching {turn_share:.3f} ({sum(not t['wrong'] for t in turns)}/{len(turns)}), "
+        f"\ndialogues over REST [{dialogue_set}]: turns matching {turn_share:.3f} ({sum(not t['wrong'] for t in turns)}/{len(turns)}), "
         f"dialogues fully matching {dialogue_share:.3f} ({len(full)}/{len(runs)})"
         f"\nmismatched keys: {by_key}"
         f"\nfull dialogues by theme: " + ", ".join(f"{k} {v[0]}/{v[1]}" for k, v in covers.items()) + "\n"
         f"mismatches ({len(lines)}):\n" + "\n".join(lines)
     )
-    assert turn_share >= FLOOR_TURN_SHARE, "\n".join(lines)
-    assert dialogue_share >= FLOOR_DIALOGUE_SHARE, "\n".join(lines)
+    assert turn_share >= SETS[dialogue_set]["turn_floor"], "\n".join(lines)
+    assert dialogue_share >= SETS[dialogue_set]["dialogue_floor"], "\n".join(lines)

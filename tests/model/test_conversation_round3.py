@@ -36,11 +36,18 @@ SET = "tests/conversation/first_messages_round3.yml"
 #   holdout n=128: fallback 0.039, route accuracy 0.895 (n=57),  expected kind 0.828
 #   crisis recall 24/25 (the miss, on the holdout slice, was fixed in the lexicon; see the set's header).
 #   8 of the 10 `check` items got the full crisis reply (the safe side; left so, see README).
+# After tuning on the tune slice only (need phrases in tsunagari/needs.py, a
+# sentence-by-sentence reading of the ask, new examples in other words for its
+# misses: ways out of the search, family quarrels, long ひきこもり, slang):
+#   all     n=260: fallback 0.015, route accuracy 0.948, expected kind 0.873
+#   tune    n=132: fallback 0.000, route accuracy 0.983, expected kind 0.917
+#   holdout n=128: fallback 0.031, route accuracy 0.912, expected kind 0.828
+#   crisis recall 25/25.
 # Floors: the latest measurement moved by about two messages of the slice.
 FLOORS = {
-    "all": {"fallback_rate": 0.046, "route_accuracy": 0.86, "kind_share": 0.815},
-    "tune": {"fallback_rate": 0.053, "route_accuracy": 0.83, "kind_share": 0.80},
-    "holdout": {"fallback_rate": 0.055, "route_accuracy": 0.86, "kind_share": 0.81},
+    "all": {"fallback_rate": 0.025, "route_accuracy": 0.93, "kind_share": 0.865},
+    "tune": {"fallback_rate": 0.015, "route_accuracy": 0.95, "kind_share": 0.90},
+    "holdout": {"fallback_rate": 0.047, "route_accuracy": 0.875, "kind_share": 0.81},
 }
 
 

@@ -22,6 +22,13 @@ from tsunagari.needs import detect_need, need_scores
         ("ハローワークってどう使うの", "career"),
         ("週2〜3日から始められる仕事を探してます", "career"),
         ("履歴書の書き方がわからない", "career"),
+        ("最近ずっと気が重い。こういうのってどこに相談するものなの？", "counseling"),
+        ("人見知りでも居ていい場所ってあるのかな", "free_space"),
+        ("平日の昼間に居られるとこないかな", "free_space"),
+        ("where can we go on saturdays to meet people", "free_space"),
+        ("リモートでできる仕事って探せますか", "career"),
+        ("短時間のバイトってありますか", "career"),
+        ("資格を取るほうがいいのか迷ってる", "career"),
     ],
 )
 def test_explicit_needs_route(text, expected):
@@ -75,6 +82,9 @@ from tsunagari.needs import wants_listening  # noqa: E402
         "no advice, just listen",
         "let me get this off my chest",
         "ちょっと聞いてよ、電車でさ",
+        "とにかく聞いてほしいの",
+        "話し相手になってくれるだけでいい",
+        "アドバイスとかじゃなくて、ちょっと話したかった",
     ],
 )
 def test_a_wish_to_be_listened_to(text):
@@ -91,6 +101,8 @@ def test_a_wish_to_be_listened_to(text):
         "誰か第三者に聞いてもらいたいんだけど、無料のところある？",  # だけど is "but", not "only"
         "相談員さんと直接話したいんだけど、つないでもらえる？",
         "聞いてくれる人がいる窓口ってある？",
+        "ただ聞いてもらえる窓口ってありますか",
+        "相談じゃなくて紹介してほしい",
     ],
 )
 def test_a_request_for_a_referral_is_not_venting(text):

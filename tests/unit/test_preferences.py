@@ -2,6 +2,7 @@
 
 import pytest
 
+from tsunagari import preferences
 from tsunagari.preferences import CHANNELS, TIMES, clear_preference, parse_channel, parse_time
 
 
@@ -332,3 +333,26 @@ def test_the_way_asked_for_in_crisis_mode(text, expected):
     from tsunagari.preferences import way_asked_for
 
     assert way_asked_for(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "channel", "time"),
+    [
+        # The ask after a story: each short sentence is read on its own.
+        ("そっか。じゃあ窓口に電話してみようかな。いまつながるところある？", "phone", "now"),
+        ("最近つらくて。チャットで話せるとこある？", "chat", None),
+        # A story sentence gives no condition, even with a time word in it.
+        ("平日は仕事だから。話せるとこある？", None, None),
+        ("上司に怒られてばかりで夜も眠れないんだけど、相談できるとこある？", None, None),
+        # A later sentence corrects an earlier one.
+        ("電話がいいかな。いや、やっぱりチャットで", "chat", None),
+    ],
+)
+def test_request_preference_reads_the_ask_sentence_by_sentence(text, channel, time):
+    assert preferences.request_preference(text, preferences.parse_channel) == channel
+    assert preferences.request_preference(text, preferences.parse_time) == time
+
+
+@pytest.mark.parametrize("text", ["夜やってるとこは？", "土日に開いてるところある？", "チャットであるところは？"])
+def test_a_question_about_what_is_open_is_a_stated_answer(text):
+    assert preferences.stated_answer(text)
