@@ -17,7 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from runtime import action_failure, action_schema, memory, payload_parse  # noqa: E402
+from runtime import action_failure, action_schema, event_types, memory, payload_parse  # noqa: E402
 from tsunagari.cluster import turn_bounds  # noqa: E402
 from tsunagari.config import export, settings  # noqa: E402
 from tsunagari.service import NO_OUTBOUND_ENV, ServiceConfigError, api_token, rasa_run_argv  # noqa: E402
@@ -45,6 +45,7 @@ def main(argv: list) -> int:
         action_failure.install()
         action_schema.install()
         payload_parse.install()
+        event_types.install()
     except ValueError as exc:
         print(f"起動できません: TSUNAGARI_ACTION_TIMEOUT が正しくありません ({exc})", file=sys.stderr)
         return 2
