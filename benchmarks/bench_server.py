@@ -224,6 +224,15 @@ def summary(server: Server) -> tuple:
     return statistics.median(server.latencies), percentile(server.latencies, 0.95), max(server.latencies)
 
 
+def slowest(server: Server, count: int = 5) -> str:
+    """The messages with the highest median round trip: the turns that set the p95."""
+    by_text: dict = {}
+    for text, latency in zip(server.sent, server.latencies, strict=True):
+        by_text.setdefault(text, []).append(latency)
+    ranked = sorted(by_text.items(), key=lambda item: statistics.median(item[1]), reverse=True)[:count]
+    return ", ".join(f"{text[:24]} {statistics.median(values):.1f} ms" for text, values in ranked)
+
+
 def main() -> None:
     if not Path(BASELINE_MODEL).exists():
         raise SystemExit(f"no baseline model at {BASELINE_MODEL}: run `make bench` (it trains it)")
@@ -268,6 +277,7 @@ def main() -> None:
         f"baseline (stock SpacyNLP ja_ginza, 5 intents, rules, no custom actions) over {len(baseline.latencies)} "
         f"messages: p50 {base_p50:.1f} ms, p95 {base_p95:.1f} ms, max {base_worst:.1f} ms"
     )
+    print(f"slowest messages (median round trip): {slowest(ours)}")
     print(spacy_comparison(ours.sent))
     print(
         f"bench: p50_ms={p50:.1f} p95_ms={p95:.1f} baseline_p50_ms={base_p50:.1f} baseline_p95_ms={base_p95:.1f} "
