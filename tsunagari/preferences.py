@@ -235,6 +235,8 @@ def parse_time(text: str | None) -> str | None:
 # is allowed; でも only as the opening "but" (「いつでも」「電話でもいい」 are answers).
 MAX_ANSWER_LENGTH = 24
 MAX_ANSWER_WORDS = 8
+# An English request names the help too: "I want to talk to someone by phone right now" (10 words).
+MAX_REQUEST_WORDS = 14
 _STORY_MARKERS_JA = (
     r"(けど|けれど|^でも|だけど|しかし|のに|言われ|いわれ|怒られ|おこられ|叱られ|しかられ|上司|じょうし|同僚|どうりょう|"
     r"会社に|かいしゃに|職場|しょくば|通って|かよって|働いて|はたらいて|仕事して|しごとして|仕事は|しごとは|仕事だ|しごとだ|"
@@ -255,18 +257,19 @@ _NOT_ANSWER_EN = (
 )
 
 
-def is_explicit_answer(text: str | None) -> bool:
+def is_explicit_answer(text: str | None, max_words: int = MAX_ANSWER_WORDS) -> bool:
     """True when typed text can be read as an answer to the form's question.
 
     Buttons are always explicit (they carry entities and never get here).
     Typed text must be short and free of story markers; anything else is
-    listened to, and the question is asked again.
+    listened to, and the question is asked again. `max_words` bounds an
+    English answer (a request sentence may be longer, see request_preference).
     """
     prepared, english = _prepare(text)
     if not prepared:
         return False
     if english:
-        if len(prepared.replace(",", " ").split()) > MAX_ANSWER_WORDS:
+        if len(prepared.replace(",", " ").split()) > max_words:
             return False
         return re.search(_STORY_MARKERS_EN, prepared) is None and re.search(_NOT_ANSWER_EN, prepared) is None
     if len(prepared) > MAX_ANSWER_LENGTH:
@@ -338,11 +341,13 @@ def request_preference(text: str | None, parser) -> str | None:
     A request is often a story and then the ask: 「そっか。じゃあ相談窓口に電話
     してみようかな。今すぐつながるとこある？」. The sentences that are explicit
     answers on their own (short, no story marker) give the conditions; a
-    story sentence gives none (「平日は仕事だから…」). The last one wins.
+    story sentence gives none (「平日は仕事だから…」). The last one wins. An
+    English sentence may be longer than a form answer (MAX_REQUEST_WORDS).
     """
     value = None
     for sentence in re.split(r"[。．.!！?？\n]+", text or ""):
-        stated = clear_preference(sentence, parser) if is_explicit_answer(sentence) else None
+        explicit = is_explicit_answer(sentence, max_words=MAX_REQUEST_WORDS)
+        stated = clear_preference(sentence, parser) if explicit else None
         value = stated or value
     return value
 

@@ -346,6 +346,11 @@ def test_the_way_asked_for_in_crisis_mode(text, expected):
         ("上司に怒られてばかりで夜も眠れないんだけど、相談できるとこある？", None, None),
         # A later sentence corrects an earlier one.
         ("電話がいいかな。いや、やっぱりチャットで", "chat", None),
+        # An English request is longer than a form answer, and still read.
+        ("I want to talk to someone by phone right now.", "phone", "now"),
+        ("Is there anywhere I could chat with a counselor on weekends?", "chat", "weekend"),
+        # ...but not an English story.
+        ("My boss yelled at me again and I want to talk to someone by phone", None, None),
     ],
 )
 def test_request_preference_reads_the_ask_sentence_by_sentence(text, channel, time):
