@@ -757,27 +757,25 @@ async def test_a_way_turned_down_inside_the_form_is_understood(dispatcher, domai
     assert not any(m.get("response") == "utter_rephrase_in_form" for m in dispatcher.messages)
 
 
-async def test_a_reply_inside_the_form_that_says_nothing_readable_is_rephrased(dispatcher, domain):
+@pytest.mark.parametrize(
+    ("category", "text", "response"),
+    [
+        # A reply inside the form that says nothing readable is rephrased.
+        ("counseling", "うーん、どうだろ", "utter_rephrase_in_form"),
+        # A story read as an answer inside the form is listened to.
+        ("free_space", "平日は仕事だから", "utter_listen_in_form"),
+    ],
+)
+async def test_an_unreadable_reply_inside_the_form_is_rephrased_and_a_story_listened_to(
+    dispatcher, domain, category, text, response
+):
     from actions.referral import ActionRephraseInForm
 
     tracker = make_tracker(
-        slots={"requested_slot": "contact_channel", "support_category": "counseling"},
+        slots={"requested_slot": "contact_channel", "support_category": category},
         intent="inform",
-        text="うーん、どうだろ",
+        text=text,
         active_loop="referral_form",
     )
     await ActionRephraseInForm().run(dispatcher, tracker, domain)
-    assert [m.get("response") for m in dispatcher.messages] == ["utter_rephrase_in_form"]
-
-
-async def test_a_story_read_as_an_answer_inside_the_form_is_listened_to(dispatcher, domain):
-    from actions.referral import ActionRephraseInForm
-
-    tracker = make_tracker(
-        slots={"requested_slot": "contact_channel", "support_category": "free_space"},
-        intent="inform",
-        text="平日は仕事だから",
-        active_loop="referral_form",
-    )
-    await ActionRephraseInForm().run(dispatcher, tracker, domain)
-    assert [m.get("response") for m in dispatcher.messages] == ["utter_listen_in_form"]
+    assert [m.get("response") for m in dispatcher.messages] == [response]

@@ -97,14 +97,18 @@ def kind_of(intent: str) -> str:
     return KIND_BY_INTENT.get(intent, f"other:{intent}")
 
 
-@pytest.fixture(scope="module")
-def judged(parse):
-    items = load_yaml("tests/conversation/first_messages.yml")["messages"]
+def judge(parse, items: list[dict]) -> list[dict]:
+    """Each item with the intent the pipeline returns for its text and the kind of reply that intent gets."""
     results = parse([item["text"] for item in items])
     return [
         {**item, "intent": result["intent"]["name"], "kind": kind_of(result["intent"]["name"])}
         for item, result in zip(items, results, strict=True)
     ]
+
+
+@pytest.fixture(scope="module")
+def judged(parse):
+    return judge(parse, load_yaml("tests/conversation/first_messages.yml")["messages"])
 
 
 def measure(rows: list[dict]) -> dict[str, float]:

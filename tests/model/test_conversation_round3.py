@@ -24,7 +24,7 @@ from tests.model.test_conversation_quality import (
     TARGET_FALLBACK_RATE,
     TARGET_KIND_SHARE,
     TARGET_ROUTE_ACCURACY,
-    kind_of,
+    judge,
     measure,
 )
 
@@ -58,11 +58,7 @@ def items() -> list[dict]:
 
 @pytest.fixture(scope="module")
 def judged(parse, items):
-    results = parse([item["text"] for item in items])
-    return [
-        {**item, "intent": result["intent"]["name"], "kind": kind_of(result["intent"]["name"])}
-        for item, result in zip(items, results, strict=True)
-    ]
+    return judge(parse, items)
 
 
 def _miss_lines(rows: list[dict]) -> str:
